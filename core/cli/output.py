@@ -1,0 +1,25 @@
+"""Writing JSON Lines to a file or to standard output (``-``)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from core.errors import InputError
+
+
+def write_jsonl(path: str, rows: Iterable[dict]) -> None:
+    """Write one JSON object per line; a file is replaced atomically so readers never see half of it."""
+    lines = "".join(json.dumps(row, separators=(", ", ": ")) + "\n" for row in rows)
+    if path == "-":
+        sys.stdout.write(lines)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    if not target.parent.exists():
+        raise InputError(path, "output folder does not exist")
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    tmp.write_text(lines, encoding="utf-8")
+    os.replace(tmp, target)

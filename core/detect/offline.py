@@ -1,0 +1,38 @@
+"""Running the detector pipeline over a whole media file (batch commands, benchmarks, simulator checks)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.detect.pipeline import DetectorPipeline
+from core.ingest.media import open_media
+from core.model import Anchor, Rejection
+
+
+@dataclass(frozen=True, slots=True)
+class Detections:
+    """Every anchor and rejected candidate found in one file, in time order."""
+
+    rate: int
+    samples: int
+    anchors: tuple[Anchor, ...]
+    rejections: tuple[Rejection, ...]
+
+
+def detect_file(path: str, channel: int | None = None) -> Detections:
+    """Stream ``path`` through the detector pipeline (never loading it whole)."""
+    pipeline = DetectorPipeline()
+    anchors: list[Anchor] = []
+    rejections: list[Rejection] = []
+    samples = 0
+    with open_media(path, channel=channel, rate=pipeline.rate) as media:
+        for block in media:
+            out = pipeline.feed(block)
+            anchors += out.anchors
+            rejections += out.rejections
+            samples = block.end
+    out = pipeline.flush()
+    anchors += out.anchors
+    rejections += out.rejections
+    anchors.sort(key=lambda a: (a.start, a.kind))
+    rejections.sort(key=lambda r: r.start)
+    return Detections(pipeline.rate, samples, tuple(anchors), tuple(rejections))

@@ -1,0 +1,56 @@
+"""The detector pipeline: one object that turns audio blocks into frames, loudness and anchors.
+
+The console's DSP worker and the batch commands both drive this same object.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core import ANALYSIS_RATE
+from core.detect.crowd import CrowdSurgeDetector
+from core.detect.whistle import WhistleDetector
+from core.dsp.loudness import LoudnessMeter
+from core.dsp.stft import StreamingSTFT
+from core.model import Anchor, AudioBlock, LoudnessReading, Rejection, SpectrumFrames
+
+
+@dataclass(slots=True)
+class PipelineOutput:
+    """What one call produced; every list may be empty."""
+
+    frames: SpectrumFrames | None = None
+    loudness: list[LoudnessReading] = field(default_factory=list)
+    anchors: list[Anchor] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+class DetectorPipeline:
+    """STFT and loudness meter feeding the whistle and crowd-surge detectors."""
+
+    def __init__(self, rate: int = ANALYSIS_RATE) -> None:
+        self.rate = rate
+        self.stft = StreamingSTFT()
+        self.meter = LoudnessMeter(rate)
+        self.whistle = WhistleDetector(rate, self.stft.size, self.stft.hop)
+        self.crowd = CrowdSurgeDetector(rate)
+
+    def feed(self, block: AudioBlock) -> PipelineOutput:
+        """Process one block of analysis-rate samples."""
+        frames = self.stft.feed(block)
+        readings = self.meter.feed(block)
+        out = PipelineOutput(frames=frames, loudness=readings)
+        self._sort(self.whistle.process(frames), out)
+        out.anchors.extend(self.crowd.process(readings))
+        return out
+
+    def flush(self) -> PipelineOutput:
+        """Close every open candidate at the end of the stream."""
+        out = PipelineOutput()
+        self._sort(self.whistle.flush(), out)
+        out.anchors.extend(self.crowd.flush())
+        return out
+
+    @staticmethod
+    def _sort(items: list[Anchor | Rejection], out: PipelineOutput) -> None:
+        for item in items:
+            (out.anchors if isinstance(item, Anchor) else out.rejections).append(item)
