@@ -1,0 +1,237 @@
+"""Referee-whistle detector: streaming, causal, block-size independent.
+
+Per-frame features are vectorised over each batch of STFT frames (``whistle_features``). Frames whose
+strongest 1.8-4.5 kHz peak dominates the band are *tonal*; only those drive a small state machine that
+groups them into candidates. A candidate closes ``GAP_FRAMES`` frames after its last tonal frame (or at
+the end of the stream) and is then judged on duration, tonal fill, concentration, voice-like
+subharmonics, the sharpness of its onset over the band's recent background, and warble.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.detect.whistle_features import GROUP_COUNT, BinLayout, FrameFeatures, frame_features
+from core.model import Anchor, Rejection, SpectrumFrames
+
+CHUNK_FRAMES = 256
+"""Frames processed per vectorised step (bounds memory for huge batches)."""
+HISTORY_FRAMES = 1024
+"""Coarse band energies kept for onset measurements (must exceed CHUNK_FRAMES + BACKGROUND_FRAMES + ...)."""
+
+TONAL_CONCENTRATION = 0.40
+TONAL_PROMINENCE_DB = 12.0
+GAP_FRAMES = 6
+MAX_JUMP_HZ = 450.0
+MAX_FRAMES = 1000
+
+MIN_SECONDS = 0.08
+MIN_FILL = 0.6
+MIN_CONCENTRATION = 0.68
+MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
+BAND_EDGE_HZ = (1850.0, 4450.0)
+MAX_SUBHARMONIC_DB = -12.0
+MIN_RISE_DB = 10.0
+MIN_WARBLE_HZ = 1.5
+REONSET_DB = 15.0
+REONSET_FRAMES = 6
+
+ONSET_AFTER = 8
+BACKGROUND_FRAMES = (48, 8)
+"""The background is the median over frames [start-48, start-8)."""
+ONSET_LOOKBACK = 10
+ONSET_FRACTION = 0.25
+"""Onset = where the whistle's band energy reaches this fraction of its early plateau."""
+
+
+def _step_offset(size: int, fraction: float) -> float:
+    """Samples from a frame's first sample to a step onset that leaves ``fraction`` of the window energy."""
+    w2 = np.hanning(size + 1)[:size] ** 2
+    tail = np.cumsum(w2[::-1])[::-1] / w2.sum()
+    return float(np.argmax(tail < fraction))
+
+
+@dataclass(slots=True)
+class _Candidate:
+    start: int
+    last: int
+    frames: list[int] = field(default_factory=list)
+    freq: list[float] = field(default_factory=list)
+    level: list[float] = field(default_factory=list)
+    conc: list[float] = field(default_factory=list)
+    harm: list[float] = field(default_factory=list)
+    subh: list[float] = field(default_factory=list)
+    onset: float | None = None
+    rise_db: float | None = None
+    floor: int = 0
+    """Earliest frame the onset search may use (the dip before a re-onset)."""
+
+
+class WhistleDetector:
+    """Turns STFT power frames into whistle anchors and rejected candidates."""
+
+    def __init__(self, rate: int, size: int, hop: int) -> None:
+        self.rate = rate
+        self.size = size
+        self.hop = hop
+        self.layout = BinLayout.for_geometry(rate, size)
+        self._onset_offset = _step_offset(size, ONSET_FRACTION)
+        self._history = np.zeros((HISTORY_FRAMES, GROUP_COUNT), dtype=np.float64)
+        self._next = 0  # absolute index of the next frame expected
+        self._cand: _Candidate | None = None
+
+    def process(self, frames: SpectrumFrames) -> list[Anchor | Rejection]:
+        """Consume a batch of consecutive frames; return the candidates that closed."""
+        if len(frames) and frames.first != self._next:
+            raise ValueError(f"frames start at {frames.first}, expected {self._next}")
+        out: list[Anchor | Rejection] = []
+        for c0 in range(0, len(frames), CHUNK_FRAMES):
+            power = frames.power[c0:c0 + CHUNK_FRAMES]
+            self._chunk(frames.first + c0, frame_features(power, self.layout), out)
+        return out
+
+    def flush(self) -> list[Anchor | Rejection]:
+        """End of stream: judge the open candidate with the frames there are."""
+        out: list[Anchor | Rejection] = []
+        if self._cand is not None:
+            self._close(out)
+        return out
+
+    # -- state machine (runs on tonal frames only) -------------------------------------------------
+
+    def _chunk(self, first: int, ft: FrameFeatures, out: list) -> None:
+        n = len(ft.freq_hz)
+        ring = (first + np.arange(n)) % HISTORY_FRAMES
+        self._history[ring] = ft.groups
+        self._next = first + n
+        tonal = np.flatnonzero((ft.concentration >= TONAL_CONCENTRATION)
+                               & (ft.prominence_db >= TONAL_PROMINENCE_DB))
+        for i in tonal.tolist():
+            f = first + i
+            cand = self._cand
+            if cand is not None and (f - cand.last > GAP_FRAMES or f - cand.start >= MAX_FRAMES):
+                self._close(out)
+                cand = None
+            freq = float(ft.freq_hz[i])
+            if cand is None:
+                cand = self._cand = _Candidate(start=f, last=f)
+            elif abs(freq - cand.freq[-1]) > MAX_JUMP_HZ:
+                continue
+            elif self._reonset(cand, float(ft.level_db[i])):
+                cand = self._split(cand, out)
+            cand.last = f
+            cand.frames.append(f)
+            cand.freq.append(freq)
+            cand.level.append(float(ft.level_db[i]))
+            cand.conc.append(float(ft.concentration[i]))
+            cand.harm.append(float(ft.harmonic_db[i]))
+            cand.subh.append(float(ft.subharmonic_db[i]))
+            if cand.onset is None and self._next - 1 >= cand.start + ONSET_AFTER:
+                self._measure_onset(cand)
+        cand = self._cand
+        if cand is not None:
+            if cand.onset is None and self._next - 1 >= cand.start + ONSET_AFTER:
+                self._measure_onset(cand)
+            if self._next - 1 - cand.last > GAP_FRAMES:
+                self._close(out)
+
+    @staticmethod
+    def _reonset(cand: _Candidate, level: float) -> bool:
+        """A second blast: the level fell REONSET_DB below the earlier peak and has just risen as much."""
+        if len(cand.level) <= REONSET_FRAMES:
+            return False
+        dip = min(cand.level[-REONSET_FRAMES:])
+        return level - dip >= REONSET_DB and max(cand.level[:-REONSET_FRAMES]) - dip >= REONSET_DB
+
+    def _split(self, cand: _Candidate, out: list) -> _Candidate:
+        """Close ``cand`` at its recent dip; return the new candidate holding the frames after it."""
+        recent = cand.level[-REONSET_FRAMES:]
+        cut = len(cand.level) - REONSET_FRAMES + recent.index(min(recent))
+        dip_frame = cand.frames[cut]
+        dip_level = cand.level[cut]
+        new = _Candidate(start=dip_frame, last=dip_frame, floor=dip_frame)
+        for name in ("frames", "freq", "level", "conc", "harm", "subh"):
+            values = getattr(cand, name)
+            getattr(new, name).extend(values[cut:])
+            del values[cut:]
+        cand.last = cand.frames[-1] if cand.frames else cand.start
+        self._cand = cand
+        self._close(out)
+        new.start = new.frames[0]
+        new.rise_db = max(max(new.level) - dip_level, REONSET_DB)
+        self._cand = new
+        return new
+
+    def _measure_onset(self, cand: _Candidate) -> None:
+        """Onset sample and rise over background from the coarse band energies around the start."""
+        g = self.layout.group_of(cand.freq[0])
+        lo, hi = max(g - 1, 0), min(g + 2, GROUP_COUNT)
+        end = min(cand.start + ONSET_AFTER, self._next - 1)
+        first = max(cand.start - BACKGROUND_FRAMES[0], 0, self._next - HISTORY_FRAMES)
+        idx = np.arange(first, end + 1)
+        energy = self._history[idx % HISTORY_FRAMES, lo:hi].sum(axis=1) + 1e-20
+        db = 10 * np.log10(energy)
+        rel = idx - cand.start
+        plateau = db[rel >= 0].max()
+        bg = db[rel < -BACKGROUND_FRAMES[1]]
+        if cand.rise_db is None and len(bg):
+            cand.rise_db = float(plateau - np.median(bg))
+        threshold = plateau + 10 * np.log10(ONSET_FRACTION)
+        scan = np.flatnonzero((rel >= -ONSET_LOOKBACK) & (idx >= cand.floor) & (db >= threshold))
+        j = int(scan[0])
+        crossing = float(idx[j])
+        if j > 0 and rel[j] > -ONSET_LOOKBACK and idx[j] > cand.floor and db[j] > db[j - 1]:
+            crossing -= (db[j] - threshold) / (db[j] - db[j - 1])
+        cand.onset = max(crossing * self.hop + self._onset_offset, 0.0)
+
+    def _close(self, out: list) -> None:
+        cand = self._cand
+        self._cand = None
+        if cand.onset is None:
+            self._measure_onset(cand)
+        result = self._judge(cand)
+        if result is not None:
+            out.append(result)
+
+    def _judge(self, cand: _Candidate) -> Anchor | Rejection | None:
+        if len(cand.frames) < 3:
+            return None
+        start = int(round(cand.onset))
+        end = cand.last * self.hop + self.size // 2 + self.hop
+        span = cand.last - cand.start + 1
+        seconds = span * self.hop / self.rate
+        freq = np.asarray(cand.freq)
+        conc = float(np.median(cand.conc))
+        subh = float(np.median(cand.subh))
+        warble = float(np.median(np.abs(np.diff(freq)))) if len(freq) > 1 else 0.0
+        f0 = float(np.median(freq))
+
+        def reject(reason: str) -> Rejection:
+            return Rejection("whistle", start, end, reason)
+
+        if seconds < MIN_SECONDS:
+            return reject(f"too short ({seconds * 1000:.0f} ms)")
+        if span >= MAX_FRAMES:
+            return reject(f"too long for a blast ({seconds:.1f} s)")
+        if len(cand.frames) / span < MIN_FILL or conc < MIN_CONCENTRATION:
+            return reject(f"not tonal enough (fill {len(cand.frames) / span:.2f}, concentration {conc:.2f})")
+        if not BAND_EDGE_HZ[0] <= f0 <= BAND_EDGE_HZ[1]:
+            return reject(f"out of band ({f0:.0f} Hz)")
+        if subh > MAX_SUBHARMONIC_DB:
+            return reject(f"voice-like harmonic stack (subharmonic {subh:.1f} dB)")
+        if cand.rise_db is None:
+            if conc < MIN_CONCENTRATION_UNSEEN_ONSET:
+                return reject(f"onset not seen (stream start) and concentration {conc:.2f} too low")
+        elif cand.rise_db < MIN_RISE_DB:
+            return reject(f"steady hum without onset (rise {cand.rise_db:.1f} dB)")
+        if warble < MIN_WARBLE_HZ:
+            return reject(f"steady tone without warble ({warble:.1f} Hz)")
+        harm = np.asarray(cand.harm)
+        freqs = [round(f0, 1)]
+        if float(np.median(harm)) > -30.0:
+            freqs.append(round(2 * f0, 1))
+        confidence = float(np.clip(0.5 + 0.5 * min((conc - MIN_CONCENTRATION) / 0.3,
+                                                    ((cand.rise_db or 25.0) - MIN_RISE_DB) / 15.0,
+                                                    (seconds - MIN_SECONDS) / 0.2), 0.0, 1.0))
+        return Anchor("whistle", start, end, round(confidence, 3), tuple(freqs))

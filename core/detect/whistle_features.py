@@ -1,0 +1,100 @@
+"""Per-frame whistle features, computed with vectorised numpy over a batch of STFT power frames."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SEARCH_HZ = (1800.0, 4500.0)
+"""Where a whistle fundamental may sit."""
+TOTAL_HZ = (1000.0, 7800.0)
+"""The band whose energy a whistle's peak (and its 2nd harmonic) must dominate."""
+GROUP_LO_HZ = 1500.0
+GROUP_BINS = 8
+GROUP_COUNT = 16
+"""Coarse sub-bands (GROUP_BINS bins each from GROUP_LO_HZ) kept as history for onset measurements."""
+PEAK_HALF_WIDTH = 6
+"""Bins either side of a peak counted as its own energy (pea warble spreads a whistle over ~200 Hz)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BinLayout:
+    """Bin indices of the feature bands for one STFT geometry."""
+
+    hz_per_bin: float
+    search: tuple[int, int]
+    total: tuple[int, int]
+    group_lo: int
+    nyquist_bin: int
+
+    @classmethod
+    def for_geometry(cls, rate: int, size: int) -> BinLayout:
+        """Layout for frames of ``size`` samples at ``rate``."""
+        hz = rate / size
+        nyq = size // 2
+
+        def b(f: float) -> int:
+            return min(nyq, int(round(f / hz)))
+
+        layout = cls(hz, (b(SEARCH_HZ[0]), b(SEARCH_HZ[1]) + 1), (b(TOTAL_HZ[0]), b(TOTAL_HZ[1]) + 1),
+                     b(GROUP_LO_HZ), nyq)
+        if layout.group_lo + GROUP_BINS * GROUP_COUNT > nyq or layout.search[1] + PEAK_HALF_WIDTH > nyq:
+            raise ValueError(f"STFT geometry rate={rate} size={size} too coarse for whistle features")
+        return layout
+
+    def group_of(self, freq_hz: float) -> int:
+        """Index of the coarse group holding ``freq_hz`` (clipped to the groups kept)."""
+        g = int((freq_hz / self.hz_per_bin - self.group_lo) // GROUP_BINS)
+        return min(max(g, 0), GROUP_COUNT - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameFeatures:
+    """Features of consecutive frames; every array has one entry per frame."""
+
+    freq_hz: np.ndarray     # interpolated frequency of the strongest peak in the search band
+    level_db: np.ndarray    # energy of that peak (+-PEAK_HALF_WIDTH bins), dB
+    concentration: np.ndarray  # (peak + its 2nd harmonic) / whole band energy, 0-1
+    prominence_db: np.ndarray  # peak bin over the mean of the rest of the band, dB
+    harmonic_db: np.ndarray  # 2nd-harmonic energy relative to the peak's, dB (-99 when above Nyquist)
+    subharmonic_db: np.ndarray  # strongest bin near f/2 and 3f/2... relative to the peak bin, dB
+    groups: np.ndarray      # (frames, GROUP_COUNT) coarse band energies
+
+
+_TINY = np.float32(1e-20)
+
+
+def frame_features(power: np.ndarray, layout: BinLayout) -> FrameFeatures:
+    """Compute the features of every row of ``power`` (frames x bins, linear power)."""
+    n = power.shape[0]
+    rows = np.arange(n)
+    s0, s1 = layout.search
+    k = np.argmax(power[:, s0:s1], axis=1) + s0
+    peak = power[rows, k]
+    offsets = np.arange(-PEAK_HALF_WIDTH, PEAK_HALF_WIDTH + 1)
+    local = power[rows[:, None], k[:, None] + offsets].sum(axis=1)
+    k2 = 2 * k
+    has_h2 = k2 + PEAK_HALF_WIDTH <= layout.nyquist_bin
+    h2_idx = np.minimum(k2[:, None] + offsets, layout.nyquist_bin)
+    h2 = np.where(has_h2, power[rows[:, None], h2_idx].sum(axis=1), 0.0)
+    t0, t1 = layout.total
+    total = power[:, t0:t1].sum(axis=1, dtype=np.float64) + _TINY
+    rest_mean = np.maximum(total - local - h2, _TINY) / (t1 - t0 - 2 * len(offsets))
+    sub_idx = np.stack((k // 2 - 1, k // 2, k // 2 + 1, (3 * k) // 2 - 1, (3 * k) // 2, (3 * k) // 2 + 1), axis=1)
+    sub = power[rows[:, None], np.minimum(sub_idx, layout.nyquist_bin)].max(axis=1)
+    a = np.log(power[rows, k - 1] + _TINY)
+    b = np.log(peak + _TINY)
+    c = np.log(power[rows, k + 1] + _TINY)
+    denom = a - 2 * b + c
+    delta = np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0)
+    g0 = layout.group_lo
+    groups = power[:, g0:g0 + GROUP_BINS * GROUP_COUNT].reshape(n, GROUP_COUNT, GROUP_BINS).sum(axis=2)
+    return FrameFeatures(
+        freq_hz=(k + np.clip(delta, -0.5, 0.5)) * layout.hz_per_bin,
+        level_db=10 * np.log10(local + _TINY),
+        concentration=np.minimum((local + h2) / total, 1.0),
+        prominence_db=10 * np.log10((peak + _TINY) / rest_mean),
+        harmonic_db=np.where(has_h2, 10 * np.log10((h2 + _TINY) / (local + _TINY)), -99.0),
+        subharmonic_db=10 * np.log10((sub + _TINY) / (peak + _TINY)),
+        groups=groups,
+    )
