@@ -1,0 +1,125 @@
+"""Anything FFmpeg reads (MP4, MKV, MPEG-TS, MP3, AAC, live URLs) decoded through PyAV in native-rate chunks.
+
+Each decoded frame is placed on the media clock by its PTS (sample 0 = the first decoded audio sample). A
+forward jump in the PTS is a dropout: it is filled with silence, so later samples keep their true index,
+and recorded. Frames that overlap what was already emitted are trimmed for the same reason.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import av
+import numpy as np
+
+from core.errors import InputError
+
+GAP_TOLERANCE_S = 0.002
+"""PTS jitter below this (container time-base rounding, e.g. Matroska's 1 ms) is not a dropout."""
+
+LIVE_TIMEOUT_S = (10.0, 5.0)
+"""(open, read) timeouts for live URLs; a sender that stops shows up after the read timeout."""
+
+_INT_SCALE = {np.dtype(np.int16): 2.0**15, np.dtype(np.int32): 2.0**31, np.dtype(np.int64): 2.0**63}
+
+
+def is_url(path: str) -> bool:
+    """True for a network source such as udp://, srt://, rtmp:// or an http(s) HLS playlist."""
+    return "://" in path
+
+
+class AvSource:
+    """Native-rate float32 chunks, shape (channels, n), from the first audio stream FFmpeg finds."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            self._container = av.open(path, timeout=LIVE_TIMEOUT_S if is_url(path) else None)
+        except av.error.FFmpegError as exc:
+            problem = "cannot connect or no stream" if is_url(path) else "not a media file, or its header is corrupt"
+            raise InputError(path, f"{problem} ({exc.strerror})") from None
+        if not self._container.streams.audio:
+            kinds = sorted({s.type for s in self._container.streams})
+            text = self._container.format.name == "tty"
+            self._container.close()
+            if not kinds or text:
+                raise InputError(path, "not a media file (no audio or video inside)")
+            raise InputError(path, f"no audio stream (only {', '.join(kinds)})")
+        self._stream = self._container.streams.audio[0]
+        ctx = self._stream.codec_context
+        self.native_rate: int = ctx.sample_rate
+        self.channels: int = ctx.layout.nb_channels or ctx.channels
+        if not self.native_rate or not self.channels:
+            self._container.close()
+            raise InputError(path, "audio stream has no sample rate or channel layout")
+        self.duration_s = _duration(self._container, self._stream)
+        self.dropouts: list[tuple[int, int]] = []
+        self.damage: str | None = None
+        self._emitted = 0
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        """Decoded audio with dropouts filled by silence; undecodable packets are skipped and noted."""
+        origin: float | None = None
+        tolerance = int(GAP_TOLERANCE_S * self.native_rate)
+        bad_packets = 0
+        packets = self._container.demux(self._stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except av.error.FFmpegError as exc:
+                self.damage = f"read failed at {self._emitted / self.native_rate:.2f} s ({exc.strerror})"
+                break
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError:
+                bad_packets += 1
+                continue
+            for frame in frames:
+                samples = _planar_float32(frame)
+                if frame.pts is not None:
+                    seconds = frame.pts * float(frame.time_base)
+                    origin = seconds if origin is None else origin
+                    at = round((seconds - origin) * self.native_rate)
+                    if at - self._emitted > tolerance:
+                        self.dropouts.append((self._emitted, at - self._emitted))
+                        yield np.zeros((samples.shape[0], at - self._emitted), np.float32)
+                        self._emitted = at
+                    elif self._emitted - at > tolerance:
+                        samples = samples[:, self._emitted - at :]
+                if samples.shape[1]:
+                    self._emitted += samples.shape[1]
+                    yield samples
+        self._note_damage(bad_packets)
+
+    def _note_damage(self, bad_packets: int) -> None:
+        decoded_s = self._emitted / self.native_rate
+        if bad_packets:
+            self.damage = self.damage or f"corrupt: {bad_packets} undecodable packet(s) skipped"
+        if self.damage is None and self.duration_s is not None:
+            if decoded_s < self.duration_s - max(0.5, 0.01 * self.duration_s):
+                self.damage = f"truncated: the header promises {self.duration_s:.2f} s, {decoded_s:.2f} s decode"
+
+    def close(self) -> None:
+        """Release the container (and the network connection of a live source)."""
+        self._container.close()
+
+
+def _duration(container: av.container.InputContainer, stream: av.audio.AudioStream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+def _planar_float32(frame: av.AudioFrame) -> np.ndarray:
+    """The frame as float32 in [-1, 1), shape (channels, samples)."""
+    data = frame.to_ndarray()
+    if not frame.format.is_planar:
+        data = data.reshape(-1, len(frame.layout.channels)).T
+    if data.dtype.kind == "f":
+        return data.astype(np.float32, copy=False)
+    if data.dtype == np.uint8:
+        return (data.astype(np.float32) - 128.0) / 128.0
+    return (data / _INT_SCALE[data.dtype]).astype(np.float32)
