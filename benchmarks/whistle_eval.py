@@ -1,0 +1,83 @@
+"""Whistle detector evaluation on the field recordings: per-file table, crowd mixes, speed.
+
+Run: .venv/bin/python benchmarks/whistle_eval.py [path/to/shared/data]
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from core.detect.whistle import WhistleDetector  # noqa: E402
+from core.dsp.stft import StreamingSTFT  # noqa: E402
+from core.model import AudioBlock, Rejection  # noqa: E402
+from whistle_mixing import (CROWD_FILES, HARD_NEGATIVE_EXCLUDE, RATE, anchors, detect_whistles, mix,  # noqa: E402
+                            read_mono, score_mix)
+
+RATIOS_DB = (6.0, 0.0, -6.0, -9.0, -12.0)
+
+
+def file_table(data: Path) -> None:
+    """One line per field recording: expected class, anchors found, first rejection reasons."""
+    groups = [("yes", sorted((data / "whistle/runswift/whistle_yes").glob("*.wav"))),
+              ("no", sorted((data / "whistle/runswift/whistle_no").glob("*.wav"))),
+              ("tux", sorted((data / "sfx/tuxfootball").glob("*.wav"))),
+              ("crowd", [data / n for n in CROWD_FILES[:2]])]
+    counts = {"yes": 0, "hard_neg_false": 0}
+    for group, paths in groups:
+        for path in paths:
+            items = detect_whistles(read_mono(path))
+            found = anchors(items)
+            desc = " ".join(f"{a.start / RATE:.3f}s({a.confidence:.2f},{a.freqs_hz[0]:.0f}Hz)" for a in found)
+            rejected = sorted({r.reason.split(" (")[0] for r in items if isinstance(r, Rejection)})
+            print(f"{group:5s} {path.name[:52]:52s} {len(found)}  {desc}  | rejected: {', '.join(rejected)}")
+            if group == "yes" and found:
+                counts["yes"] += 1
+            hard = group == "no" and not any(k in path.name for k in HARD_NEGATIVE_EXCLUDE)
+            if (hard or group == "crowd" or path.name.startswith("crowd")) and found:
+                counts["hard_neg_false"] += len(found)
+    print(f"\nwhistle_yes detected: {counts['yes']}/29; false whistles in hard negatives and crowd files: "
+          f"{counts['hard_neg_false']}")
+
+
+def mixes(data: Path) -> None:
+    """Recall, onset error and false detections per whistle-to-crowd ratio."""
+    print(f"\n{'ratio':>6} {'recall':>8} {'median':>8} {'p95':>8} {'false':>6}  missed")
+    for ratio in RATIOS_DB:
+        samples, placements = mix(data, ratio)
+        score = score_mix(anchors(detect_whistles(samples)), placements)
+        err = np.abs(score.errors_ms) if score.errors_ms else np.array([np.nan])
+        print(f"{ratio:+5.0f}dB {score.hits:>3}/{score.total:<3} {np.median(err):7.1f}ms {np.percentile(err, 95):7.1f}ms "
+              f"{len(score.false):>5}  {', '.join(score.missed)}")
+        for a in score.false:
+            print(f"        false at {a.start / RATE:.3f}s conf {a.confidence:.2f} {a.freqs_hz}")
+
+
+def speed(data: Path, minutes: float = 10.0) -> None:
+    """Seconds spent in the whistle detector alone per 90 minutes of crowd audio (frames precomputed)."""
+    samples, _ = mix(data, -6.0)
+    reps = int(minutes * 60 * RATE / len(samples)) + 1
+    audio = np.tile(samples, reps)
+    stft = StreamingSTFT()
+    frames = [stft.feed(AudioBlock(s, audio[s:s + RATE])) for s in range(0, len(audio), RATE)]
+    detector = WhistleDetector(RATE, stft.size, stft.hop)
+    t0 = time.perf_counter()
+    for f in frames:
+        detector.process(f)
+    detector.flush()
+    spent = time.perf_counter() - t0
+    seconds = len(audio) / RATE
+    print(f"\nwhistle detector: {spent:.2f} s for {seconds / 60:.1f} min of crowd+whistle audio "
+          f"= {spent * 5400 / seconds:.2f} s per 90 min ({seconds / spent:.0f}x realtime)")
+
+
+if __name__ == "__main__":
+    shared = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
+    file_table(shared)
+    mixes(shared)
+    speed(shared)

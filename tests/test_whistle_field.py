@@ -1,0 +1,71 @@
+"""Whistle detector on the real field recordings: recall, hard negatives, degenerate signals, block sizes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.whistle_mixing import (CROWD_FILES, HARD_NEGATIVE_EXCLUDE, RATE, TUX_WHISTLES, anchors, detect_whistles,
+                                  read_mono)
+
+
+def test_runswift_whistles_found_in_at_least_27_of_29_clips(shared_data):
+    clips = sorted((shared_data / "whistle/runswift/whistle_yes").glob("*.wav"))
+    assert len(clips) == 29
+    missed = [p.name for p in clips if not anchors(detect_whistles(read_mono(p)))]
+    assert len(clips) - len(missed) >= 27, missed
+
+
+def test_runswift_whistles_are_found_near_the_clip_end(shared_data):
+    """The clips are the 2 s before a robot heard a whistle: its onset sits after 1.4 s."""
+    for path in sorted((shared_data / "whistle/runswift/whistle_yes").glob("*.wav")):
+        for a in anchors(detect_whistles(read_mono(path))):
+            assert 0.0 <= a.confidence <= 1.0
+            assert 1800 <= a.freqs_hz[0] <= 4500
+            assert a.end > a.start
+
+
+@pytest.mark.parametrize("name", TUX_WHISTLES)
+def test_tux_referee_whistles_detected(shared_data, name):
+    found = anchors(detect_whistles(read_mono(shared_data / "sfx/tuxfootball" / name)))
+    assert found, name
+    if name == "refwhistletwice.wav":
+        assert len(found) == 2
+        assert found[1].start - found[0].start > 0.08 * RATE
+
+
+def _hard_negatives(data):
+    clips = sorted((data / "whistle/runswift/whistle_no").glob("*.wav"))
+    return [p for p in clips if not any(k in p.name for k in HARD_NEGATIVE_EXCLUDE)]
+
+
+def test_no_whistles_in_hard_negatives_and_crowds(shared_data):
+    paths = _hard_negatives(shared_data) + [shared_data / n for n in CROWD_FILES]
+    assert len(paths) >= 16
+    false = {p.name: [a.start / RATE for a in anchors(detect_whistles(read_mono(p)))] for p in paths}
+    assert not any(false.values()), {k: v for k, v in false.items() if v}
+
+
+def test_candidates_in_hard_negatives_are_rejected_with_reasons(shared_data):
+    reasons = set()
+    for path in _hard_negatives(shared_data):
+        reasons |= {r.reason.split(" (")[0] for r in detect_whistles(read_mono(path))}
+    assert {"too short", "not tonal enough"} <= reasons
+
+
+def test_silence_and_clipped_signals_give_no_whistles(shared_data):
+    silent = np.zeros(10 * RATE, np.float32)
+    loud_crowd = np.clip(read_mono(shared_data / CROWD_FILES[0]) * 50, -1, 1)
+    rng = np.random.default_rng(1)
+    clipped_noise = np.sign(rng.standard_normal(5 * RATE)).astype(np.float32)
+    t = np.arange(5 * RATE) / RATE
+    clipped_tone = np.sign(np.sin(2 * np.pi * 2600 * t)).astype(np.float32)
+    for signal in (silent, loud_crowd, clipped_noise, clipped_tone):
+        assert anchors(detect_whistles(signal)) == []
+
+
+def test_block_sizes_give_identical_results(shared_data):
+    samples = np.concatenate([read_mono(shared_data / "sfx/tuxfootball/refwhistletwice.wav"),
+                              read_mono(shared_data / "whistle/runswift/whistle_yes/whistle_1_metre.wav")])
+    results = [detect_whistles(samples, block) for block in (1, 37, RATE)]
+    assert anchors(results[0])
+    assert results[0] == results[1] == results[2]
