@@ -1,0 +1,149 @@
+"""The K-weighted loudness meter: calibration, agreement with pyloudnorm, block-size invariance."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+import pytest
+import scipy.signal
+import soundfile as sf
+
+from core.dsp.loudness import FLOOR_LUFS, LoudnessMeter, integrated_loudness, k_weighting_sos
+from core.ingest.media import open_media
+from core.model import AudioBlock
+
+RATE = 16_000
+ITU_48K_SOS = np.array([
+    [1.53512485958697, -2.69169618940638, 1.19839281085285, 1.0, -1.69065929318241, 0.73248077421585],
+    [1.0, -2.0, 1.0, 1.0, -1.99004745483398, 0.99007225036621],
+])
+"""The pre-filter and RLB high-pass coefficients printed in ITU-R BS.1770-4 (48 kHz)."""
+
+FIELD_FILES = (
+    "crowd/freesound/crowd_cheering.wav",
+    "crowd/freesound/applause.wav",
+    "sfx/tuxfootball/crowdcheer.wav",
+    "sfx/tuxfootball/crowdboo.wav",
+    "sfx/tuxfootball/crowdooh.wav",
+    "sfx/tuxfootball/refwhistlelong.wav",
+    "sfx/tuxfootball/refwhistleend.wav",
+    "whistle/naodevils/Demo.wav",
+    "whistle/runswift/whistle_yes/whistle_1_metre.wav",
+    "whistle/runswift/whistle_no/whistle_2015_07_05_073035_gear_noise.wav",
+)
+
+
+def meter_readings(samples: np.ndarray, rate: int = RATE, block: int = RATE) -> list:
+    """All readings of a fresh meter fed ``samples`` in blocks of ``block``."""
+    meter = LoudnessMeter(rate)
+    readings = []
+    for start in range(0, len(samples), block):
+        readings += meter.feed(AudioBlock(start, samples[start:start + block]))
+    return readings
+
+
+def sine(freq: float, amplitude: float, seconds: float, rate: int) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def decode(path: Path) -> np.ndarray:
+    with open_media(str(path)) as media:
+        return np.concatenate([block.samples for block in media])
+
+
+@pytest.mark.parametrize("rate", [16_000, 44_100, 48_000])
+def test_k_weighting_follows_the_standard_response(rate):
+    """Our filter designed for ``rate`` stays within 0.1 dB of the standard's 48 kHz K-weighting."""
+    freqs = np.geomspace(20, min(20_000, 0.45 * rate), 300)
+    _, ours = scipy.signal.sosfreqz(k_weighting_sos(rate), worN=freqs, fs=rate)
+    _, ref = scipy.signal.sosfreqz(ITU_48K_SOS, worN=freqs, fs=48_000)
+    deviation = np.abs(20 * np.log10(np.abs(ours)) - 20 * np.log10(np.abs(ref)))
+    assert deviation.max() < 0.1, f"max deviation {deviation.max():.3f} dB at {freqs[deviation.argmax()]:.0f} Hz"
+
+
+@pytest.mark.parametrize("rate", [16_000, 48_000])
+def test_calibration_tones(rate):
+    """0 dBFS 997 Hz reads -3.01 LUFS and a -20 dBFS 1 kHz sine -23.01 LUFS, within EBU Tech 3341's 0.1 LU."""
+    full = meter_readings(sine(997.0, 1.0, 4.0, rate), rate)
+    quiet = meter_readings(sine(1000.0, 0.1, 4.0, rate), rate)
+    for readings, expected in ((full, -3.01), (quiet, -23.01)):
+        steady = readings[-1]
+        assert abs(steady.momentary_lufs - expected) < 0.1, (rate, steady)
+        assert abs(steady.short_term_lufs - steady.momentary_lufs) < 0.01
+        print(f"{rate} Hz: expected {expected:+.2f}, momentary {steady.momentary_lufs:+.3f} LUFS")
+
+
+def test_readings_every_100ms_and_partial_windows_report_what_exists():
+    tone = sine(1000.0, 0.1, 5.0, RATE)
+    readings = meter_readings(tone)
+    assert [r.n for r in readings] == list(range(1600, len(tone) + 1, 1600))
+    steady = readings[-1].momentary_lufs
+    # After 0.2 s both windows hold only 0.2 s of the tone; its loudness is already the tone's own.
+    assert abs(readings[1].momentary_lufs - steady) < 0.1
+    assert abs(readings[1].short_term_lufs - steady) < 0.1
+
+
+def test_silence_reads_the_floor_never_nan():
+    silent = np.zeros(3 * RATE, dtype=np.float32)
+    readings = meter_readings(silent)
+    assert readings and all(r.momentary_lufs == FLOOR_LUFS == r.short_term_lufs for r in readings)
+    assert integrated_loudness(readings, RATE) == FLOOR_LUFS
+    faint = meter_readings(np.concatenate((silent, sine(1000.0, 1e-9, 1.0, RATE))))
+    assert all(math.isfinite(r.momentary_lufs) and r.momentary_lufs >= FLOOR_LUFS for r in faint)
+
+
+def test_gates_drop_silence_and_quiet_passages():
+    """Integrated loudness of tone + silence is the tone's; a passage 20 LU down is gated out too."""
+    loud = sine(1000.0, 0.1, 20.0, RATE)
+    soft = sine(1000.0, 0.01, 20.0, RATE)
+    tone_only = integrated_loudness(meter_readings(loud), RATE)
+    mixed = np.concatenate((loud, np.zeros(20 * RATE, np.float32), soft))
+    gated = integrated_loudness(meter_readings(mixed), RATE)
+    assert abs(gated - tone_only) < 0.05  # only the blocks straddling the tone's end pull it down a little
+    reference = pyloudnorm.Meter(RATE).integrated_loudness(mixed.astype(np.float64))
+    assert abs(gated - reference) < 0.05
+
+
+def test_integrated_loudness_agrees_with_pyloudnorm_on_field_recordings(shared_data):
+    """Same signal (the file resampled to 16 kHz by open_media), same rate: within 0.1 LU of pyloudnorm."""
+    rows = []
+    for name in FIELD_FILES:
+        path = shared_data / name
+        samples = decode(path)
+        ours = integrated_loudness(meter_readings(samples), RATE)
+        same_rate = pyloudnorm.Meter(RATE).integrated_loudness(samples.astype(np.float64))
+        native, native_rate = sf.read(str(path), dtype="float64", always_2d=True)
+        at_native = pyloudnorm.Meter(native_rate).integrated_loudness(native.mean(axis=1))
+        rows.append((name, ours, ours - same_rate, ours - at_native))
+        assert abs(ours - same_rate) < 0.1, (name, ours, same_rate)
+    for name, ours, same, native in rows:
+        print(f"{name:70s} {ours:8.3f} LUFS  vs pyloudnorm@16k {same:+.4f} LU  vs pyloudnorm@native {native:+.3f} LU")
+
+
+def test_readings_do_not_depend_on_block_sizes(shared_data):
+    """1-sample, 37-sample, 1-second and irregular blocks give bit-identical readings."""
+    samples = decode(shared_data / "crowd/freesound/crowd_cheering.wav")
+    whole = meter_readings(samples, block=len(samples))
+    assert meter_readings(samples, block=37) == whole
+    assert meter_readings(samples, block=RATE) == whole
+    rng = np.random.default_rng(7)
+    meter, irregular, start = LoudnessMeter(RATE), [], 0
+    while start < len(samples):
+        size = int(rng.integers(0, 5000))
+        irregular += meter.feed(AudioBlock(start, samples[start:start + size]))
+        start += size
+    assert irregular == whole
+    head = samples[: 3 * RATE]
+    assert meter_readings(head, block=1) == whole[: len(head) // 1600]
+
+
+def test_blocks_must_continue_the_stream():
+    meter = LoudnessMeter(RATE)
+    meter.feed(AudioBlock(0, np.zeros(100, np.float32)))
+    with pytest.raises(ValueError):
+        meter.feed(AudioBlock(50, np.zeros(100, np.float32)))
+    with pytest.raises(ValueError):
+        LoudnessMeter(11_025)
