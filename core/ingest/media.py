@@ -78,8 +78,10 @@ class MediaReader:
         chunk = next(chunks, None)
         while chunk is not None:
             following = next(chunks, None)
-            mono = chunk[self.channel] if self.channel is not None else chunk.mean(axis=0, dtype=np.float32)
-            mono = np.ascontiguousarray(mono, dtype=np.float32)
+            if self.channel is not None or len(chunk) == 1:
+                mono = np.ascontiguousarray(chunk[self.channel or 0], dtype=np.float32)
+            else:
+                mono = chunk.mean(axis=0, dtype=np.float32)
             if self._resampler is not None:
                 mono = self._resampler.resample_chunk(mono, last=following is None)
             if len(mono):

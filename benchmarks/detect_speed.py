@@ -1,0 +1,209 @@
+"""Detection speed on one core: the whole pipeline from a 90-minute 48 kHz WAV vs a bare-FFT floor.
+
+Run: .venv/bin/python benchmarks/detect_speed.py [--minutes 90] [--profile]
+
+The match file (crowd-like shaped noise with a slowly rising level and a referee-like whistle every
+45 s) is generated once and cached outside the repository. Every measurement runs in a fresh
+subprocess pinned to one CPU with single-threaded numeric libraries, so its peak memory is its own
+(VmHWM; see _peak_rss_mb). Imports happen before the clock starts. Targets (issue 2): pipeline >= 1000x realtime, within 3x of the floor, peak memory < 300 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+NATIVE_RATE = 48_000
+WHISTLE_EVERY_S = 45.0
+SINGLE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                        "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+
+
+def cache_dir() -> Path:
+    """Where generated benchmark audio lives (never in git)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(tempfile.gettempdir(), "cache")
+    return Path(base) / "matchsync-bench"
+
+
+def match_file(minutes: int) -> Path:
+    """A cached ``minutes``-long 48 kHz 16-bit WAV of crowd-like noise with whistles; made on first use."""
+    import scipy.signal
+    import soundfile as sf
+
+    path = cache_dir() / f"match_{minutes}min_48k.wav"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(2026)
+    sos = scipy.signal.butter(2, [150, 3500], btype="bandpass", fs=NATIVE_RATE, output="sos")
+    state = np.zeros((sos.shape[0], 2))
+    tmp = path.with_suffix(".part")
+    with sf.SoundFile(tmp, "w", samplerate=NATIVE_RATE, channels=1, subtype="PCM_16", format="WAV") as out:
+        for minute in range(minutes):
+            t = np.arange(60 * NATIVE_RATE) / NATIVE_RATE + minute * 60
+            crowd, state = scipy.signal.sosfilt(sos, rng.standard_normal(len(t)), zi=state)
+            swell = 1.0 + 0.5 * np.sin(2 * np.pi * t / 37.0) ** 8  # chants and roars
+            level = 0.05 * 10 ** (6 * (t / (minutes * 60)) / 20)  # a crowd 6 dB louder by the end
+            y = crowd * swell * level
+            for onset in np.arange(WHISTLE_EVERY_S * np.ceil(t[0] / WHISTLE_EVERY_S), t[-1], WHISTLE_EVERY_S):
+                i = int((onset - t[0]) * NATIVE_RATE)
+                tt = np.arange(int(0.6 * NATIVE_RATE)) / NATIVE_RATE
+                warble = 2800 + 120 * np.sin(2 * np.pi * 30 * tt)  # pea warble around 2.8 kHz
+                tone = 0.2 * np.sin(2 * np.pi * np.cumsum(warble) / NATIVE_RATE)
+                y[i : i + len(tone)] += tone[: len(y) - i]
+            out.write(np.clip(y, -1, 1).astype(np.float32))
+    tmp.rename(path)
+    return path
+
+
+# -- measurements, each in its own pinned process ---------------------------------------------------------------
+
+def _measure_ingest(path: str) -> dict:
+    from core.ingest.media import open_media
+
+    samples = 0
+    with open_media(path) as media:
+        for block in media:
+            samples += len(block.samples)
+    return {"samples": samples}
+
+
+def _measure_pipeline(path: str) -> dict:
+    from core.detect.offline import detect_file
+
+    result = detect_file(path)
+    kinds = [a.kind for a in result.anchors]
+    return {"samples": result.samples, "whistles": kinds.count("whistle"), "surges": kinds.count("crowd_surge")}
+
+
+def _measure_floor(path: str) -> dict:
+    """scipy.fft.rfft over as many 512-point hop-128 frames as the pipeline's STFT makes: float32, Hann, power.
+
+    The FFT's cost does not depend on the values, so one second of the match is transformed over and over."""
+    import scipy.fft
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from core.dsp.stft import DETECTOR_FFT_SIZE as SIZE, DETECTOR_HOP as HOP
+    from core.ingest.media import open_media
+
+    with open_media(path) as media:
+        total = media.duration_s * media.rate
+        blocks = iter(media)
+        audio = np.concatenate([next(blocks).samples, next(blocks).samples])
+    block = audio[: media.rate + SIZE - HOP]  # 1 s of frames per call, as the pipeline gets (and fastest)
+    window = np.hanning(SIZE + 1)[:SIZE].astype(np.float32)
+    frames_total = int((total - SIZE) // HOP + 1)
+    per_block = (len(block) - SIZE) // HOP + 1
+    start = time.perf_counter()
+    done = 0
+    while done < frames_total:
+        count = min(per_block, frames_total - done)
+        frames = sliding_window_view(block, SIZE)[: count * HOP : HOP]
+        spectrum = scipy.fft.rfft(frames * window, axis=1)
+        power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+        done += len(power)
+    return {"samples": int(total), "frames": done, "fft_seconds": time.perf_counter() - start}
+
+
+def _measure_profile(path: str) -> dict:
+    """cProfile of the pipeline, own time summed per source module."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    out = _measure_pipeline(path)
+    profiler.disable()
+    by_module: dict[str, float] = {}
+    for (filename, _, name), (_, _, own, _, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        where = (os.path.relpath(filename, ROOT) if filename.startswith(str(ROOT))
+                 else name if filename == "~" else Path(filename).parent.name + "/" + Path(filename).name)
+        by_module[where] = by_module.get(where, 0.0) + own
+    out["by_module"] = sorted(by_module.items(), key=lambda kv: -kv[1])[:15]
+    return out
+
+
+MEASUREMENTS = {"ingest": _measure_ingest, "pipeline": _measure_pipeline, "floor": _measure_floor,
+                "profile": _measure_profile}
+
+
+def _peak_rss_mb() -> float:
+    """This process image's peak RSS. Linux carries the parent's ru_maxrss across fork+exec, so a child's
+    getrusage() can report its parent's peak; VmHWM in /proc/self/status restarts at exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(what: str, path: str) -> None:
+    import scipy.fft
+
+    import core.detect.offline  # noqa: F401  (imports are not part of the timing)
+    import core.ingest.media  # noqa: F401
+
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
+    with scipy.fft.set_workers(1):
+        start = time.perf_counter()
+        out = MEASUREMENTS[what](path)
+        out["seconds"] = time.perf_counter() - start
+    out["peak_mb"] = _peak_rss_mb()
+    print(json.dumps(out))
+
+
+def measure(what: str, path: Path) -> dict:
+    """Run one measurement in a fresh, single-threaded, single-CPU process."""
+    env = {**os.environ, **SINGLE_THREAD}
+    run = subprocess.run([sys.executable, __file__, "--child", what, str(path)], capture_output=True, text=True,
+                         env=env, cwd=ROOT, check=True)
+    return json.loads(run.stdout.splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=int, default=90)
+    parser.add_argument("--profile", action="store_true", help="also show where the pipeline's time goes")
+    parser.add_argument("--child", nargs=2, metavar=("WHAT", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    start = time.perf_counter()
+    path = match_file(args.minutes)
+    print(f"audio: {path} ({args.minutes} min, 48 kHz; ready in {time.perf_counter() - start:.1f} s)")
+    audio_s = args.minutes * 60
+    ingest, pipeline, floor = measure("ingest", path), measure("pipeline", path), measure("floor", path)
+    print(f"{'measurement':34s} {'seconds':>8s} {'x realtime':>11s} {'peak MB':>8s}")
+    for label, seconds, peak in (
+        ("decode + resample only", ingest["seconds"], ingest["peak_mb"]),
+        ("whole pipeline (detect_file)", pipeline["seconds"], pipeline["peak_mb"]),
+        ("bare scipy.fft.rfft floor", floor["fft_seconds"], floor["peak_mb"]),
+    ):
+        print(f"{label:34s} {seconds:8.2f} {audio_s / seconds:11.0f} {peak:8.0f}")
+    ratio = pipeline["seconds"] / floor["fft_seconds"]
+    print(f"pipeline / floor: {ratio:.2f}x   anchors: {pipeline['whistles']} whistles "
+          f"(generated {int(audio_s // WHISTLE_EVERY_S)}), {pipeline['surges']} crowd surges")
+    print(f"targets: >= 1000x realtime: {'yes' if audio_s / pipeline['seconds'] >= 1000 else 'NO'}; "
+          f"within 3x of floor: {'yes' if ratio <= 3 else 'NO'}; "
+          f"peak < 300 MB: {'yes' if pipeline['peak_mb'] < 300 else 'NO'}")
+    if args.profile:
+        profile = measure("profile", path)
+        print(f"\nown time per module under cProfile (total {profile['seconds']:.1f} s, profiler overhead included):")
+        for where, seconds in profile["by_module"]:
+            print(f"  {seconds:7.2f} s  {where}")
+
+
+if __name__ == "__main__":
+    main()
