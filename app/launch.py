@@ -1,0 +1,136 @@
+"""`matchsync [console] [--source ...]`: build the console from the command line and run it under qasync."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import re
+import sys
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import platformdirs
+
+from core.errors import InputError
+from core.live.demo import DEMO_MINUTES, DEMO_SEED
+
+APP_NAME = "matchsync"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Options of the console."""
+    p = argparse.ArgumentParser(prog="matchsync console", description="The MatchSync operator console.")
+    p.add_argument("--source", default="demo",
+                   help="demo (default), a media FILE, device[:NAME] or a stream URL (udp://, srt://, ...)")
+    p.add_argument("--events", help="logger events JSONL, followed as it grows (default: the demo's logger)")
+    p.add_argument("--channel", type=int, help="input channel (0-based) of a file or device")
+    p.add_argument("--session", help="session file (default: one per source in the user data folder)")
+    p.add_argument("--operator", default=getpass.getuser(), help="name recorded with each decision")
+    p.add_argument("--config", help="folder for settings and keys (default: the user config folder)")
+    p.add_argument("--speed", type=float, default=1.0, help="play recorded sources this many times live pace")
+    p.add_argument("--seed", type=int, default=DEMO_SEED, help="demo match seed")
+    p.add_argument("--minutes", type=float, default=DEMO_MINUTES, help="demo match length")
+    p.add_argument("--auto-accept", type=float, metavar="CONF",
+                   help="accept proposals at or above this confidence automatically (saved as a setting)")
+    p.add_argument("--exit-at-end", action="store_true", help="quit when a recorded source has played out")
+    return p
+
+
+def session_path(args: argparse.Namespace) -> Path:
+    """The session file: the given one, or this source's current session (a finished one is archived)."""
+    if args.session:
+        return Path(args.session)
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", f"demo-{args.seed}" if args.source == "demo"
+                  else Path(args.source).name)[:80]
+    folder = Path(platformdirs.user_data_dir(APP_NAME)) / "sessions"
+    path = folder / f"{slug}.sqlite"
+    if path.exists():
+        from core.session.store import SessionStore
+        store = SessionStore(path)
+        finished = store.get_meta("finished") == "1"
+        store.close()
+        if finished:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            for suffix in ("", "-wal", "-shm"):
+                old = Path(f"{path}{suffix}")
+                if old.exists():
+                    old.rename(folder / f"{slug}-{stamp}.sqlite{suffix}")
+    return path
+
+
+def open_input(args: argparse.Namespace, resume_n: int):
+    """The source and logger feed; InputError says what is wrong."""
+    from core.live.feeds import FileFeed
+    from core.live.sources import open_source
+
+    if args.source == "demo":
+        from core.live.demo import open_demo
+        source, feed = open_demo(args.seed, args.minutes, args.speed, resume_n)
+    else:
+        source, feed = open_source(args.source, args.speed, resume_n, args.channel), None
+    if args.events:
+        if not Path(args.events).is_file():
+            raise InputError(args.events, "events file not found")
+        feed = FileFeed(args.events)
+    return source, feed
+
+
+def launch(argv: list[str]) -> int:
+    """Run the console (or the training mode) until its window closes."""
+    if argv and argv[0] == "train":
+        from app.train import main as train_main
+        return train_main(argv[1:])
+    args = build_parser().parse_args(argv[1:] if argv and argv[0] == "console" else argv)
+    try:
+        return run_console(args)
+    except InputError as exc:
+        print(f"matchsync console: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_console(args: argparse.Namespace) -> int:
+    """Open the session, the input and the window; run the Qt and asyncio loops together."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from app.keymap import Keymap
+    from app.settings import load_settings, save_settings
+    from app.theme import apply_theme
+    from app.window import ConsoleSetup, ConsoleWindow
+    from core.live.worker import DspWorker
+    from core.session.store import SessionStore
+    from core.sync.engine import SyncEngine
+
+    store = SessionStore(session_path(args))
+    resume_n = int(store.get_meta("position", "0"))
+    config = Path(args.config) if args.config else Path(platformdirs.user_config_dir(APP_NAME))
+    settings_path = config / "settings.json"
+    settings = load_settings(settings_path)
+    if args.auto_accept is not None:
+        settings = replace(settings, auto_accept=args.auto_accept).validated()
+        save_settings(settings_path, settings)
+    problem = None
+    worker = None
+    try:
+        source, feed = open_input(args, resume_n)
+        worker = DspWorker(source, SyncEngine(source.rate), feed)
+    except InputError as exc:
+        if not (args.source == "device" or args.source.startswith("device:")):
+            raise
+        problem = f"{exc} — the console stays up; choose another source and restart"
+    store.set_meta("source", args.source)
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_theme(app)
+    window = ConsoleWindow(ConsoleSetup(worker, store, args.operator, settings, settings_path,
+                                        Keymap(config / "keys.json"), title=args.source, problem=problem))
+    if args.exit_at_end:
+        window.ended.connect(window.close)
+    window.show()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_forever()
+    store.close()
+    return 0

@@ -1,0 +1,1 @@
+"""Widgets of the console window; each observes values and never changes the session itself."""

@@ -1,0 +1,407 @@
+"""The operator console's main window: observes the worker's values, sends decisions to the event book."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMainWindow, QSplitter, QTableView, \
+    QVBoxLayout, QWidget
+
+from app.actions import ACTIONS
+from app.dialogs import HelpOverlay, RemapDialog, SettingsDialog
+from app.keymap import Keymap
+from app.settings import ConsoleSettings, save_settings
+from app.views.detail import DetailPanel
+from app.views.status import ConsoleStatus
+from app.views.table import EventTableModel
+from app.views.timeline import Timeline
+from core import ANALYSIS_RATE
+from core.clock import MediaClock
+from core.live.worker import DspWorker, LiveUpdate
+from core.session.book import EventBook, EventRow, stored_from
+from core.session.store import SessionStore
+
+PAINT_INTERVAL_MS = 25
+TABLE_REFRESH_S = 0.25
+POSITION_SAVE_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSetup:
+    """What the window needs: a worker (None when the source could not open, with ``problem`` saying
+    why), the session file, the operator, and where settings and keys persist."""
+
+    worker: DspWorker | None
+    store: SessionStore
+    operator: str
+    settings: ConsoleSettings
+    settings_path: Path
+    keymap: Keymap
+    title: str
+    problem: str | None = None
+    synchronous: bool = False
+
+
+class ConsoleWindow(QMainWindow):
+    """Spectrogram, loudness and event lane above; event table and detail panel below; status bar."""
+
+    decided = Signal(object)
+    """Emitted with each Decision after it is stored."""
+    applied = Signal(object)
+    """Emitted with each LiveUpdate after it is shown (benchmarks measure latency from it)."""
+    ended = Signal()
+
+    def __init__(self, setup: ConsoleSetup) -> None:
+        super().__init__()
+        self.setup = setup
+        self.rate = setup.worker.source.rate if setup.worker else ANALYSIS_RATE
+        self.clock = MediaClock(self.rate)
+        self.settings = setup.settings
+        self.keymap = setup.keymap
+        self.worker = setup.worker
+        self.store = setup.store
+        self.book = EventBook(setup.store, setup.operator, self.logged_to_media)
+        self.book.head_n = int(setup.store.get_meta("position", "0"))
+        self.clock_map = None
+        self.selected: str | None = None
+        self.head_n = self.book.head_n
+        self._resume_n = self.head_n
+        """Where the interrupted session stopped; the audio before it is replayed at full speed."""
+        self._dirty = True
+        self._last_table = 0.0
+        self._last_position_save = 0.0
+        self._ended = False
+        self.setWindowTitle(f"MatchSync — {setup.title}")
+        self.resize(1600, 1000)
+        self._build()
+        self._build_actions()
+        if setup.problem:
+            self.status.alert.setText(setup.problem)
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(PAINT_INTERVAL_MS)
+        if self.worker is not None:
+            self.worker.request_fft_size(self.settings.fft_size)
+            self.worker.source.start()
+            if not setup.synchronous:
+                self.worker.start()
+        self.refresh_events()
+
+    # --- construction ------------------------------------------------------------------------
+    def _build(self) -> None:
+        s = self.settings
+        self.timeline = Timeline(self.rate, s.window_s, s.fft_size, (s.db_floor, s.db_ceiling))
+        self.timeline.cursor_set.connect(lambda n: self.status.alert.setText(
+            f"cursor at {self.clock.timecode(n, self.settings.fps)}"))
+        self.model = EventTableModel(self.rate, self.timecode)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self.select(self.model.ids[cur.row()] if cur.isValid() else None, scroll=False))
+        self.detail = DetailPanel(self.rate, self.timecode)
+        self.detail.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self._titled("EVENTS", self.table))
+        lower.addWidget(self._titled("SELECTED EVENT", self.detail))
+        lower.setSizes([1100, 500])
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(self.timeline)
+        main.addWidget(lower)
+        main.setSizes([620, 380])
+        self.setCentralWidget(main)
+        self.status = ConsoleStatus(self.statusBar())
+        self.overlay = HelpOverlay(self)
+
+    @staticmethod
+    def _titled(title: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(4, 4, 4, 4)
+        label = QLabel(title)
+        label.setObjectName("title")
+        layout.addWidget(label)
+        layout.addWidget(widget)
+        return box
+
+    def _build_actions(self) -> None:
+        self.actions_by_id: dict[str, QAction] = {}
+        for spec in ACTIONS:
+            action = QAction(spec.label, self)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(getattr(self, spec.handler))
+            self.addAction(action)
+            self.actions_by_id[spec.id] = action
+        self.apply_keymap()
+
+    def apply_keymap(self) -> None:
+        """Put the keys in force on every QAction."""
+        for action_id, action in self.actions_by_id.items():
+            action.setShortcuts([QKeySequence(k) for k in self.keymap.keys[action_id]])
+
+    # --- the clock views ---------------------------------------------------------------------
+    def timecode(self, n: int) -> str:
+        """SMPTE timecode of media sample ``n`` at the configured frame rate."""
+        return self.clock.timecode(n, self.settings.fps)
+
+    def logged_to_media(self, t: float) -> int:
+        """A logger-clock time on the media clock, through the engine's current clock map."""
+        if self.clock_map is None:
+            return int(round(t * self.rate))
+        return int(round(self.clock_map.media_time(t) * self.rate))
+
+    # --- the display loop --------------------------------------------------------------------
+    def tick(self) -> None:
+        """Apply every waiting update, run the policies, and paint (display rate)."""
+        if self.worker is not None:
+            if self.setup.synchronous:
+                self.worker.step()
+            while True:
+                try:
+                    update = self.worker.updates.get_nowait()
+                except Exception:  # queue.Empty
+                    break
+                self.apply_update(update)
+        self.run_deadline_policy()
+        now = time.monotonic()
+        if self._dirty or now - self._last_table >= TABLE_REFRESH_S:
+            self.refresh_events()
+            self._last_table = now
+        if now - self._last_position_save >= POSITION_SAVE_S and self.head_n > self._resume_n:
+            self.store.set_meta("position", str(self.head_n))
+            self._last_position_save = now
+        self.timeline.paint(self.head_n)
+
+    def apply_update(self, u: LiveUpdate) -> None:
+        """Show one worker update: spectrogram, loudness, anchors, new events and proposals."""
+        self.head_n = self.book.head_n = u.head_n
+        if len(u.columns):
+            self.timeline.add_columns(u.columns, u.column_n0, u.fft_size)
+        crowd = getattr(self.worker.pipeline, "crowd", None)
+        self.timeline.add_loudness(u.loudness, getattr(crowd, "baseline_lufs", None))
+        for a in u.anchors:
+            (self.timeline.add_whistle if a.kind == "whistle" else self.timeline.add_surge)(a)
+        if u.clock is not None:
+            self.clock_map = u.clock
+        for event in u.events:
+            self._dirty |= self.book.add_event(event, u.head_n)
+        for p in u.proposals:
+            if self.book.add_proposal(stored_from(p, u.head_n)):
+                self._dirty = True
+                self.run_confidence_policy(p.event_id)
+        if self.selected is None or self.book.rows[self.selected].status != "pending":
+            pending = self._pending_ids()
+            if pending and self.selected not in pending:
+                self.select(pending[0])
+        src = self.worker.source
+        self.status.set_level(u.peak_dbfs)
+        self.status.set_health(u.ring.overruns + src.driver_overruns, (u.gap_samples) / self.rate,
+                               u.backlog_samples / self.rate, src.latency_s)
+        cm = self.clock_map
+        self.status.set_clock(getattr(cm, "offset_s", None), getattr(cm, "drift_ppm", None))
+        self.status.set_time(self.head_n / self.rate, self.timecode(self.head_n))
+        if src.error:
+            self.status.alert.setText(src.error)
+        if u.ended:
+            self._end()
+        self.applied.emit(u)
+
+    def _end(self) -> None:
+        self._ended = True
+        self.store.set_meta("position", str(self.head_n))
+        self.store.set_meta("finished", "1")
+        self.status.alert.setText("source ended — session complete")
+        self.ended.emit()
+
+    # --- policies ----------------------------------------------------------------------------
+    def run_confidence_policy(self, eid: str) -> None:
+        """Auto-accept a pending proposal at or above the configured confidence."""
+        threshold = self.settings.auto_accept
+        row = self.book.rows[eid]
+        if threshold is not None and row.proposal is not None and row.proposal.confidence >= threshold:
+            self._record(self.book.auto(eid, "confidence"))
+
+    def run_deadline_policy(self) -> None:
+        """Accept as `auto` every proposal that waited past the deadline, and alert the operator."""
+        if self.settings.deadline_s is None:
+            return
+        for eid in self.book.due_for_deadline(self.head_n, int(self.settings.deadline_s * self.rate)):
+            d = self.book.auto(eid, "deadline")
+            if d is not None:
+                self._record(d)
+                row = self.book.rows[eid]
+                self.status.alert.setText(f"DEADLINE: {row.event.type} {eid} accepted automatically at "
+                                          f"{self.timecode(d.n_after)}")
+
+    # --- selection and refresh ---------------------------------------------------------------
+    def _pending_ids(self) -> list[str]:
+        return [r.event.id for r in self.book.rows.values() if r.status == "pending" and r.proposal is not None]
+
+    def select(self, eid: str | None, scroll: bool = True) -> None:
+        """Make ``eid`` the event the keys act on."""
+        self.selected = eid
+        if eid is not None and eid in self.model.ids and scroll:
+            index = self.model.index(self.model.ids.index(eid), 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.table.scrollTo(index)
+        self._dirty = True
+
+    def row_views(self) -> list[tuple[EventRow, int, float | None]]:
+        """Each event with its logged time on the media clock and the seconds left to its deadline."""
+        deadline = self.settings.deadline_s
+        out = []
+        for row in self.book.rows.values():
+            left = None
+            if deadline is not None and row.status == "pending" and row.proposed_at_n is not None:
+                left = deadline - (self.head_n - row.proposed_at_n) / self.rate
+            out.append((row, self.logged_to_media(row.event.t), left))
+        return out
+
+    def refresh_events(self) -> None:
+        """Table, event lane and detail panel from the book."""
+        views = self.row_views()
+        self.model.refresh(views)
+        if self.selected is not None and self.selected in self.model.ids:
+            current = self.table.selectionModel().currentIndex()
+            if not current.isValid() or self.model.ids[current.row()] != self.selected:
+                self.select(self.selected)
+        self.timeline.show_events([(r, n) for r, n, _ in views], self.selected)
+        self.detail.show_row(self.book.rows.get(self.selected) if self.selected else None)
+        self._dirty = False
+
+    def _record(self, decision) -> None:
+        """A decision is stored (the book wrote it first); now show it."""
+        if decision is None:
+            return
+        self._dirty = True
+        self.refresh_events()
+        self.decided.emit(decision)
+
+    # --- action handlers (named in app.actions.ACTIONS) --------------------------------------
+    def _on_selected(self, fn) -> None:
+        if self.selected is None:
+            self.status.alert.setText("no event selected")
+            return
+        self._record(fn(self.selected))
+
+    def do_accept(self) -> None:
+        self._on_selected(self.book.accept)
+
+    def do_accept_next(self) -> None:
+        self._on_selected(self.book.accept)
+        self.do_next_pending()
+
+    def do_reject(self) -> None:
+        self._on_selected(self.book.reject)
+
+    def _nudge(self, frames: float = 0.0, seconds: float = 0.0) -> None:
+        delta = int(round(frames * self.clock.frame_duration_samples(self.settings.fps) + seconds * self.rate))
+        self._on_selected(lambda eid: self.book.nudge(eid, delta))
+
+    def do_nudge_back_frame(self) -> None:
+        self._nudge(frames=-1)
+
+    def do_nudge_fwd_frame(self) -> None:
+        self._nudge(frames=1)
+
+    def do_nudge_back_second(self) -> None:
+        self._nudge(seconds=-1)
+
+    def do_nudge_fwd_second(self) -> None:
+        self._nudge(seconds=1)
+
+    def do_next_alternative(self) -> None:
+        self._on_selected(self.book.next_alternative)
+
+    def do_set_to_cursor(self) -> None:
+        n = self.timeline.cursor_n if self.timeline.cursor_n is not None else self.head_n
+        self._on_selected(lambda eid: self.book.set_time(eid, n))
+
+    def do_cancel_event(self) -> None:
+        self._on_selected(self.book.cancel)
+
+    def do_undo(self) -> None:
+        d = self.book.undo()
+        if d is not None:
+            self.select(d.event_id)
+        self._record(d)
+
+    def _step_pending(self, step: int) -> None:
+        ids = list(self.book.rows)
+        pending = set(self._pending_ids())
+        if not pending:
+            return
+        start = ids.index(self.selected) if self.selected in ids else (-1 if step > 0 else 0)
+        for k in range(1, len(ids) + 1):
+            eid = ids[(start + step * k) % len(ids)]
+            if eid in pending:
+                self.select(eid)
+                return
+
+    def do_next_pending(self) -> None:
+        self._step_pending(1)
+
+    def do_previous_pending(self) -> None:
+        self._step_pending(-1)
+
+    def do_freeze(self) -> None:
+        self.timeline.frozen = True
+        self.status.set_mode(True)
+
+    def do_back_to_live(self) -> None:
+        self.timeline.frozen = False
+        self.status.set_mode(False)
+
+    def do_help(self) -> None:
+        if self.overlay.isVisible():
+            self.overlay.hide()
+        else:
+            self.overlay.show_keys(self.keymap)
+
+    def do_settings(self) -> None:
+        self._settings_dialog = SettingsDialog(self, self.settings, self.apply_settings)
+        self._settings_dialog.open()
+
+    def do_remap(self) -> None:
+        self._remap_dialog = RemapDialog(self, self.keymap, self.apply_keymap)
+        self._remap_dialog.open()
+
+    def apply_settings(self, settings: ConsoleSettings) -> None:
+        """Use and persist new settings (takes effect while running)."""
+        self.settings = settings
+        save_settings(self.setup.settings_path, settings)
+        self.timeline.window_s = settings.window_s
+        self.timeline.set_levels(settings.db_floor, settings.db_ceiling)
+        if self.worker is not None:
+            self.worker.request_fft_size(settings.fft_size)
+        self._dirty = True
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if self.overlay.isVisible():
+            self.overlay.setGeometry(self.rect())
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the timer, the worker and the source; save the position."""
+        self.timer.stop()
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker.source.stop()
+        if self.head_n > self._resume_n:
+            self.store.set_meta("position", str(self.head_n))

@@ -1,0 +1,170 @@
+"""The event book: each logged event's proposal and status, changed only through stored decisions."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+
+from core.model import LoggedEvent
+from core.session.store import Decision, SessionStore, StoredProposal
+
+STATUSES = ("pending", "accepted", "overridden", "rejected", "auto", "cancelled")
+DECIDED = frozenset(STATUSES) - {"pending"}
+POLICY = "policy"
+"""Operator name recorded for decisions the console's policies take."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """What the console shows for one event; ``n`` is the decided media time, if any."""
+
+    event: LoggedEvent
+    arrived_n: int
+    proposal: StoredProposal | None = None
+    proposed_at_n: int | None = None
+    status: str = "pending"
+    n: int | None = None
+
+    @property
+    def working_n(self) -> int | None:
+        """The time the event has now: decided, else proposed."""
+        if self.status in DECIDED:
+            return self.n
+        return self.proposal.n if self.proposal else None
+
+
+class EventBook:
+    """Events in arrival order; every change is a Decision written to the store before it applies."""
+
+    def __init__(self, store: SessionStore, operator: str,
+                 logged_to_media: Callable[[float], int]) -> None:
+        self.store = store
+        self.operator = operator
+        self.logged_to_media = logged_to_media
+        self.rows: dict[str, EventRow] = {}
+        self.head_n = 0
+        """Media sample the session has reached; decisions are stamped with it."""
+        self._undone: set[int] = set()
+        self._history: list[Decision] = []
+        proposals = store.latest_proposals()
+        first_at = store.first_proposal_at()
+        for event, arrived in store.events():
+            self.rows[event.id] = EventRow(event, arrived, proposals.get(event.id), first_at.get(event.id))
+        for d in store.decisions():
+            self._apply(d)
+
+    # --- intake ------------------------------------------------------------------------------
+    def add_event(self, event: LoggedEvent, arrived_n: int) -> bool:
+        """A logged event arrived; False if it was already in the session."""
+        if event.id in self.rows or not self.store.add_event(event, arrived_n):
+            return False
+        self.rows[event.id] = EventRow(event, arrived_n)
+        return True
+
+    def add_proposal(self, p: StoredProposal) -> bool:
+        """A new or revised proposal; False if the event is unknown or the revision already stored."""
+        row = self.rows.get(p.event_id)
+        if row is None:
+            return False
+        stored = self.store.add_proposal(p)
+        current = row.proposal
+        if current is None or p.revision >= current.revision:
+            self.rows[p.event_id] = replace(row, proposal=p,
+                                            proposed_at_n=row.proposed_at_n if row.proposed_at_n is not None
+                                            else p.at_n)
+        return stored
+
+    # --- decisions ---------------------------------------------------------------------------
+    def accept(self, eid: str) -> Decision | None:
+        """Accept the proposal (or the time the operator set) as it stands."""
+        row = self.rows[eid]
+        n = row.working_n
+        if n is None:
+            return None
+        return self._decide(eid, "accept", "overridden" if row.status == "overridden" else "accepted", n)
+
+    def reject(self, eid: str) -> Decision:
+        """Keep the logged time (mapped to media time by the current clock map)."""
+        return self._decide(eid, "reject", "rejected", self.logged_n(eid))
+
+    def nudge(self, eid: str, delta: int) -> Decision | None:
+        """Move the event's time by ``delta`` samples (an override)."""
+        base = self.rows[eid].working_n
+        base = self.logged_n(eid) if base is None else base
+        return self._decide(eid, "nudge", "overridden", base + delta)
+
+    def set_time(self, eid: str, n: int) -> Decision:
+        """Put the event at media sample ``n`` (cursor, playhead or a dragged marker)."""
+        return self._decide(eid, "set_time", "overridden", n)
+
+    def next_alternative(self, eid: str) -> Decision | None:
+        """Take the next ranked candidate after the one the event has now."""
+        row = self.rows[eid]
+        alts = [a["n"] for a in (row.proposal.detail.get("alternatives", []) if row.proposal else [])
+                if a.get("n") is not None]
+        if not alts:
+            return None
+        now = row.working_n
+        i = alts.index(now) + 1 if now in alts else 0
+        return self._decide(eid, "next_alternative", "overridden", alts[i % len(alts)])
+
+    def cancel(self, eid: str) -> Decision:
+        """The event did not happen: it is withdrawn."""
+        return self._decide(eid, "cancel", "cancelled", None)
+
+    def auto(self, eid: str, why: str) -> Decision | None:
+        """A policy accepts the best proposal (``why``: "confidence" or "deadline")."""
+        row = self.rows[eid]
+        if row.status != "pending" or row.proposal is None or row.proposal.n is None:
+            return None
+        return self._decide(eid, f"auto_{why}", "auto", row.proposal.n, operator=POLICY)
+
+    def undo(self) -> Decision | None:
+        """Revert the newest decision not yet undone (undo again to walk further back)."""
+        for d in reversed(self._history):
+            if d.undoes is None and d.seq not in self._undone:
+                return self._decide(d.event_id, "undo", d.status_before, d.n_before, undoes=d.seq)
+        return None
+
+    # --- views -------------------------------------------------------------------------------
+    def logged_n(self, eid: str) -> int:
+        """The event's logged time on the media clock."""
+        return self.logged_to_media(self.rows[eid].event.t)
+
+    def decisions(self) -> list[Decision]:
+        """Every decision of the session, oldest first."""
+        return list(self._history)
+
+    def due_for_deadline(self, head_n: int, deadline_samples: int) -> list[str]:
+        """Pending events whose proposal has waited at least ``deadline_samples``."""
+        return [r.event.id for r in self.rows.values()
+                if r.status == "pending" and r.proposal is not None and r.proposal.n is not None
+                and r.proposed_at_n is not None and head_n - r.proposed_at_n >= deadline_samples]
+
+    # --- internals ---------------------------------------------------------------------------
+    def _decide(self, eid: str, action: str, status: str, n: int | None, operator: str | None = None,
+                undoes: int | None = None) -> Decision:
+        row = self.rows[eid]
+        before_n = row.n if row.status in DECIDED else row.working_n
+        d = Decision(0, eid, action, operator or self.operator, datetime.now(timezone.utc).isoformat(),
+                     self.head_n, row.status, before_n, status, n, undoes)
+        d = self.store.record(d)  # durable first, shown after
+        self._apply(d)
+        return d
+
+    def _apply(self, d: Decision) -> None:
+        row = self.rows[d.event_id]
+        self.rows[d.event_id] = replace(row, status=d.status_after, n=d.n_after)
+        if d.undoes is not None:
+            self._undone.add(d.undoes)
+        self._history.append(d)
+
+
+def stored_from(proposal, at_n: int) -> StoredProposal:
+    """The session-file form of a sync-engine Proposal that appeared at media sample ``at_n``."""
+    alternatives = [{"n": c.n, "basis": c.basis, "score": round(float(c.score), 4), "why": c.why}
+                    for c in proposal.alternatives]
+    detail = {"why": proposal.why, "early_risk": bool(proposal.early_risk), "alternatives": alternatives,
+              "anchor_n": None if proposal.anchor is None else proposal.anchor.start}
+    return StoredProposal(proposal.event_id, int(proposal.revision), int(proposal.n),
+                          float(proposal.confidence), proposal.basis, at_n, detail)

@@ -1,0 +1,139 @@
+"""The real console window, offscreen: events arrive, proposals show, keys decide, the session file holds it.
+
+The DSP worker runs synchronously (each display tick drains the ring) and the excerpt plays at 10x pace.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.keymap import Keymap
+from app.settings import ConsoleSettings
+from app.theme import apply_theme
+from app.window import ConsoleSetup, ConsoleWindow
+from core.live.feeds import FileFeed
+from core.live.sources import PacedFileSource
+from core.live.worker import DspWorker
+from core.session.store import SessionStore
+from core.sync.engine import SyncEngine
+from tests.console_media import append_event, write_excerpt
+
+SPEED = 10.0
+
+
+@pytest.fixture(scope="module")
+def excerpt(shared_data: Path, tmp_path_factory) -> Path:
+    return write_excerpt(shared_data, tmp_path_factory.mktemp("media") / "excerpt.wav")
+
+
+@pytest.fixture
+def console(qtbot, qapp, excerpt: Path, tmp_path: Path):
+    """A console on the excerpt with an empty, followed events file; returns (window, events, db path)."""
+    apply_theme(qapp)
+    events = tmp_path / "logged.jsonl"
+    events.write_text("")
+    session = tmp_path / "session.sqlite"
+    source = PacedFileSource(str(excerpt), speed=SPEED)
+    worker = DspWorker(source, SyncEngine(source.rate), FileFeed(events))
+    setup = ConsoleSetup(worker, SessionStore(session), "alice", ConsoleSettings(deadline_s=None),
+                         tmp_path / "config" / "settings.json", Keymap(tmp_path / "config" / "keys.json"),
+                         "excerpt", synchronous=True)
+    window = ConsoleWindow(setup)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    yield window, events, session
+    window.shutdown()
+
+
+def stored_decisions(session: Path) -> list[tuple]:
+    """(event id, action, operator, status before, n before, status after, n after) from the file itself."""
+    with sqlite3.connect(session) as db:
+        return db.execute("SELECT event_id, action, operator, status_before, n_before, status_after, n_after "
+                          "FROM decisions ORDER BY seq").fetchall()
+
+
+def arrive(qtbot, window: ConsoleWindow, events: Path, eid: str = "ev-1", t: float = 6.0) -> None:
+    """Log a foul 2 s after the first whistle once the audio is past it; wait for its proposal."""
+    qtbot.waitUntil(lambda: window.head_n > 5.5 * window.rate, timeout=10_000)
+    append_event(events, eid, "foul", t)
+    qtbot.waitUntil(lambda: eid in window.book.rows and window.book.rows[eid].proposal is not None,
+                    timeout=10_000)
+
+
+def test_event_arrives_and_its_proposal_shows_in_table_and_lane(qtbot, console) -> None:
+    window, events, session = console
+    arrive(qtbot, window, events)
+    window.refresh_events()
+    row = window.book.rows["ev-1"]
+    table_row = window.model.ids.index("ev-1")
+    proposed_cell = window.model.index(table_row, 3).data()
+    assert proposed_cell == window.timecode(row.proposal.n)
+    assert window.model.index(table_row, 8).data() == "pending"
+    xs, ys = window.timeline.time_marks.getData()
+    assert any(abs(x - row.proposal.n / window.rate) < 1e-6 for x in xs)
+    logged_xs, _ = window.timeline.logged_marks.getData()
+    assert len(logged_xs) == 1
+    assert window.selected == "ev-1"
+    with sqlite3.connect(session) as db:
+        assert db.execute("SELECT id, type, t_logged FROM events").fetchall() == [("ev-1", "foul", 6.0)]
+        assert db.execute("SELECT COUNT(*) FROM proposals WHERE event_id = 'ev-1'").fetchone()[0] >= 1
+
+
+def test_accept_key_accepts_and_is_stored(qtbot, console) -> None:
+    window, events, session = console
+    arrive(qtbot, window, events)
+    proposed = window.book.rows["ev-1"].proposal.n
+    qtbot.keyClick(window, Qt.Key.Key_Return)
+    assert window.book.rows["ev-1"].status == "accepted"
+    assert stored_decisions(session) == [("ev-1", "accept", "alice", "pending", proposed, "accepted", proposed)]
+
+
+def test_nudges_and_undo_are_stored(qtbot, console) -> None:
+    window, events, session = console
+    arrive(qtbot, window, events)
+    proposed = window.book.rows["ev-1"].proposal.n
+    frame = round(window.rate / 25)
+    qtbot.keyClick(window, Qt.Key.Key_Right)                                  # one frame later
+    qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)  # one second earlier
+    assert window.book.rows["ev-1"].n == proposed + frame - window.rate
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.book.rows["ev-1"].n == proposed + frame
+    assert window.book.rows["ev-1"].status == "overridden"
+    assert stored_decisions(session) == [
+        ("ev-1", "nudge", "alice", "pending", proposed, "overridden", proposed + frame),
+        ("ev-1", "nudge", "alice", "overridden", proposed + frame, "overridden", proposed + frame - window.rate),
+        ("ev-1", "undo", "alice", "overridden", proposed + frame - window.rate, "overridden", proposed + frame),
+    ]
+
+
+def test_remapped_key_takes_effect_and_persists(qtbot, console, tmp_path: Path) -> None:
+    window, events, session = console
+    assert window.keymap.remap("accept", ("A",)) == {}
+    window.apply_keymap()
+    arrive(qtbot, window, events)
+    qtbot.keyClick(window, Qt.Key.Key_Return)  # no longer bound
+    assert stored_decisions(session) == []
+    qtbot.keyClick(window, Qt.Key.Key_A)
+    assert [d[1] for d in stored_decisions(session)] == ["accept"]
+    assert Keymap(tmp_path / "config" / "keys.json").keys["accept"] == ("A",)
+    assert window.keymap.remap("reject", ("A",)) == {"A": ["accept", "reject"]}  # a taken key is refused
+
+
+def test_deadline_policy_accepts_as_auto_and_alerts(qtbot, console) -> None:
+    window, events, session = console
+    window.apply_settings(ConsoleSettings(deadline_s=1.0))
+    arrive(qtbot, window, events)
+    proposed_at = window.book.rows["ev-1"].proposed_at_n
+    qtbot.waitUntil(lambda: window.book.rows["ev-1"].status == "auto", timeout=10_000)
+    [(eid, action, operator, before, _, after, n_after)] = stored_decisions(session)
+    assert (eid, action, operator, before, after) == ("ev-1", "auto_deadline", "policy", "pending", "auto")
+    assert n_after == window.book.rows["ev-1"].proposal.n
+    with sqlite3.connect(session) as db:
+        media_n = db.execute("SELECT media_n FROM decisions").fetchone()[0]
+    assert media_n - proposed_at >= window.rate  # not before the deadline
+    assert "DEADLINE" in window.status.alert.text()
