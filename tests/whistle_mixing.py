@@ -50,6 +50,8 @@ def reference_onset(clean: np.ndarray, fraction: float = 0.25) -> tuple[int, flo
     Band-pass 1.8-4.5 kHz, Hilbert envelope smoothed over 4 ms; the onset is the first sample whose
     envelope reaches ``fraction`` of the clip's peak envelope. Returns (onset, blast RMS, clear), where
     ``clear`` says the 0.5 s before the onset stays below a tenth of the peak, so the reference is trusted.
+    The blast RMS is that of the band-passed whistle where its envelope is above the threshold, so robot
+    noise in a clip does not count as whistle.
     """
     sos = scipy.signal.butter(6, (1800, 4500), btype="bandpass", fs=RATE, output="sos")
     band = scipy.signal.sosfiltfilt(sos, clean.astype(np.float64))
@@ -60,7 +62,7 @@ def reference_onset(clean: np.ndarray, fraction: float = 0.25) -> tuple[int, flo
     active = env >= fraction * peak
     before = env[max(onset - RATE // 2, 0):max(onset - RATE // 50, 0)]
     clear = len(before) == 0 or float(np.median(before)) <= 0.1 * peak
-    return onset, float(np.sqrt(np.mean(clean[active].astype(np.float64) ** 2))), clear
+    return onset, float(np.sqrt(np.mean(band[active] ** 2))), clear
 
 
 @dataclass(frozen=True)

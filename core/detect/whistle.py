@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.detect.whistle_features import GROUP_COUNT, BinLayout, FrameFeatures, frame_features
+from core.detect.whistle_features import (GROUP_BINS, GROUP_COUNT, BinLayout, FrameFeatures, frame_features,
+                                         group_energies)
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 256
@@ -77,7 +78,7 @@ class WhistleDetector:
         self.hop = hop
         self.layout = BinLayout.for_geometry(rate, size)
         self._onset_offset = _step_offset(size, ONSET_FRACTION)
-        self._history = np.zeros((HISTORY_FRAMES, GROUP_COUNT), dtype=np.float64)
+        self._history = np.zeros((HISTORY_FRAMES, GROUP_BINS * GROUP_COUNT), dtype=np.float32)
         self._next = 0  # absolute index of the next frame expected
         self._cand: _Candidate | None = None
 
@@ -88,7 +89,10 @@ class WhistleDetector:
         out: list[Anchor | Rejection] = []
         for c0 in range(0, len(frames), CHUNK_FRAMES):
             power = frames.power[c0:c0 + CHUNK_FRAMES]
-            self._chunk(frames.first + c0, frame_features(power, self.layout), out)
+            first = frames.first + c0
+            self._remember(first, power)
+            self._next = first + len(power)
+            self._chunk(first, *frame_features(power, self.layout), out)
         return out
 
     def flush(self) -> list[Anchor | Rejection]:
@@ -100,15 +104,11 @@ class WhistleDetector:
 
     # -- state machine (runs on tonal frames only) -------------------------------------------------
 
-    def _chunk(self, first: int, ft: FrameFeatures, out: list) -> None:
-        n = len(ft.freq_hz)
-        ring = (first + np.arange(n)) % HISTORY_FRAMES
-        self._history[ring] = ft.groups
-        self._next = first + n
+    def _chunk(self, first: int, rows: np.ndarray, ft: FrameFeatures, out: list) -> None:
         tonal = np.flatnonzero((ft.concentration >= TONAL_CONCENTRATION)
                                & (ft.prominence_db >= TONAL_PROMINENCE_DB))
         for i in tonal.tolist():
-            f = first + i
+            f = first + int(rows[i])
             cand = self._cand
             if cand is not None and (f - cand.last > GAP_FRAMES or f - cand.start >= MAX_FRAMES):
                 self._close(out)
@@ -163,6 +163,14 @@ class WhistleDetector:
         self._cand = new
         return new
 
+    def _remember(self, first: int, power: np.ndarray) -> None:
+        """Copy the group bins of ``power`` (rows from frame ``first``) into the history ring."""
+        g0 = self.layout.group_lo
+        at = first % HISTORY_FRAMES
+        head = min(len(power), HISTORY_FRAMES - at)
+        self._history[at:at + head] = power[:head, g0:g0 + self._history.shape[1]]
+        self._history[:len(power) - head] = power[head:, g0:g0 + self._history.shape[1]]
+
     def _measure_onset(self, cand: _Candidate) -> None:
         """Onset sample and rise over background from the coarse band energies around the start."""
         g = self.layout.group_of(cand.freq[0])
@@ -170,7 +178,7 @@ class WhistleDetector:
         end = min(cand.start + ONSET_AFTER, self._next - 1)
         first = max(cand.start - BACKGROUND_FRAMES[0], 0, self._next - HISTORY_FRAMES)
         idx = np.arange(first, end + 1)
-        energy = self._history[idx % HISTORY_FRAMES, lo:hi].sum(axis=1) + 1e-20
+        energy = group_energies(self._history[idx % HISTORY_FRAMES])[:, lo:hi].sum(axis=1, dtype=np.float64) + 1e-20
         db = 10 * np.log10(energy)
         rel = idx - cand.start
         plateau = db[rel >= 0].max()

@@ -14,6 +14,8 @@ GROUP_BINS = 8
 GROUP_COUNT = 16
 """Coarse sub-bands (GROUP_BINS bins each from GROUP_LO_HZ) kept as history for onset measurements."""
 PEAK_HALF_WIDTH = 6
+GATE_SHARE = 1 / 16
+"""A frame may be tonal only if its peak bin holds this share of the 1-7.8 kHz energy (noise: ~1/44)."""
 """Bins either side of a peak counted as its own energy (pea warble spreads a whistle over ~200 Hz)."""
 
 
@@ -50,7 +52,7 @@ class BinLayout:
 
 @dataclass(frozen=True, slots=True)
 class FrameFeatures:
-    """Features of consecutive frames; every array has one entry per frame."""
+    """Features of the frames that may be tonal; every array has one entry per such frame."""
 
     freq_hz: np.ndarray     # interpolated frequency of the strongest peak in the search band
     level_db: np.ndarray    # energy of that peak (+-PEAK_HALF_WIDTH bins), dB
@@ -58,27 +60,40 @@ class FrameFeatures:
     prominence_db: np.ndarray  # peak bin over the mean of the rest of the band, dB
     harmonic_db: np.ndarray  # 2nd-harmonic energy relative to the peak's, dB (-99 when above Nyquist)
     subharmonic_db: np.ndarray  # strongest bin near f/2 and 3f/2... relative to the peak bin, dB
-    groups: np.ndarray      # (frames, GROUP_COUNT) coarse band energies
 
 
 _TINY = np.float32(1e-20)
 
 
-def frame_features(power: np.ndarray, layout: BinLayout) -> FrameFeatures:
-    """Compute the features of every row of ``power`` (frames x bins, linear power)."""
-    n = power.shape[0]
-    rows = np.arange(n)
+def group_energies(band: np.ndarray) -> np.ndarray:
+    """Coarse energies (frames x GROUP_COUNT) of rows holding the bins from ``BinLayout.group_lo`` on."""
+    return band[:, :GROUP_BINS * GROUP_COUNT].reshape(len(band), GROUP_COUNT, GROUP_BINS).sum(axis=2)
+
+
+def frame_features(power: np.ndarray, layout: BinLayout) -> tuple[np.ndarray, FrameFeatures]:
+    """Row indices of ``power`` (frames x bins, linear power) that may be tonal, and their features.
+
+    A row may be tonal when its strongest search-band bin holds at least GATE_SHARE of the band's
+    energy; only those rows get the full (costlier) feature set.
+    """
     s0, s1 = layout.search
-    k = np.argmax(power[:, s0:s1], axis=1) + s0
-    peak = power[rows, k]
+    t0, t1 = layout.total
+    k_all = np.argmax(power[:, s0:s1], axis=1) + s0
+    peak_all = power[np.arange(len(power)), k_all]
+    total_all = power[:, t0:t1].sum(axis=1)
+    gated = np.flatnonzero(peak_all >= GATE_SHARE * total_all + _TINY)
+    power = power[gated]
+    k = k_all[gated]
+    peak = peak_all[gated]
+    total = total_all[gated].astype(np.float64) + _TINY
+    n = len(gated)
+    rows = np.arange(n)
     offsets = np.arange(-PEAK_HALF_WIDTH, PEAK_HALF_WIDTH + 1)
     local = power[rows[:, None], k[:, None] + offsets].sum(axis=1)
     k2 = 2 * k
     has_h2 = k2 + PEAK_HALF_WIDTH <= layout.nyquist_bin
     h2_idx = np.minimum(k2[:, None] + offsets, layout.nyquist_bin)
     h2 = np.where(has_h2, power[rows[:, None], h2_idx].sum(axis=1), 0.0)
-    t0, t1 = layout.total
-    total = power[:, t0:t1].sum(axis=1, dtype=np.float64) + _TINY
     rest_mean = np.maximum(total - local - h2, _TINY) / (t1 - t0 - 2 * len(offsets))
     sub_idx = np.stack((k // 2 - 1, k // 2, k // 2 + 1, (3 * k) // 2 - 1, (3 * k) // 2, (3 * k) // 2 + 1), axis=1)
     sub = power[rows[:, None], np.minimum(sub_idx, layout.nyquist_bin)].max(axis=1)
@@ -87,14 +102,11 @@ def frame_features(power: np.ndarray, layout: BinLayout) -> FrameFeatures:
     c = np.log(power[rows, k + 1] + _TINY)
     denom = a - 2 * b + c
     delta = np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0)
-    g0 = layout.group_lo
-    groups = power[:, g0:g0 + GROUP_BINS * GROUP_COUNT].reshape(n, GROUP_COUNT, GROUP_BINS).sum(axis=2)
-    return FrameFeatures(
+    return gated, FrameFeatures(
         freq_hz=(k + np.clip(delta, -0.5, 0.5)) * layout.hz_per_bin,
         level_db=10 * np.log10(local + _TINY),
         concentration=np.minimum((local + h2) / total, 1.0),
         prominence_db=10 * np.log10((peak + _TINY) / rest_mean),
         harmonic_db=np.where(has_h2, 10 * np.log10((h2 + _TINY) / (local + _TINY)), -99.0),
         subharmonic_db=10 * np.log10((sub + _TINY) / (peak + _TINY)),
-        groups=groups,
     )

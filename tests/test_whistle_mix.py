@@ -1,0 +1,58 @@
+"""Whistles mixed into real crowd recordings at known positions and whistle-to-crowd RMS ratios.
+
+The true onset of each clean clip comes from ``reference_onset`` (band-passed Hilbert envelope crossing a
+quarter of its peak), never from the detector. Acceptance (issue 2): recall >= 95 % down to -6 dB, onset
+error median <= 20 ms and 95th percentile <= 60 ms, no false detection anywhere else.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.whistle_mixing import RATE, anchors, detect_whistles, mix, reference_onset, score_mix, whistle_clips
+
+NOT_YET = pytest.mark.xfail(strict=True, reason="crowd-mix recall and false-alarm targets not met yet (see "
+                            "benchmarks/whistle_eval.py): the detector leans on spectral concentration, which "
+                            "crowd noise in 2-4 kHz dilutes")
+
+
+@pytest.fixture(scope="module")
+def scores(shared_data):
+    """Score of the detector on the mix at each ratio (computed once)."""
+    out = {}
+    for ratio in (6.0, 0.0, -6.0, -9.0, -12.0):
+        samples, placements = mix(shared_data, ratio)
+        out[ratio] = score_mix(anchors(detect_whistles(samples)), placements)
+    return out
+
+
+def test_reference_onsets_are_measured_on_clean_clips(shared_data):
+    clips = whistle_clips(shared_data)
+    assert len(clips) >= 20
+    for name, clip, onset, rms in clips:
+        assert 0 <= onset < len(clip) and rms > 0, name
+    t = np.arange(RATE) / RATE
+    tone = np.where(t >= 0.5, np.sin(2 * np.pi * 2600 * t), 0.0)
+    onset, _, clear = reference_onset(tone)
+    assert clear and abs(onset - RATE // 2) < 0.005 * RATE
+
+
+@pytest.mark.parametrize("ratio", [6.0, 0.0, -6.0])
+@NOT_YET
+def test_recall_at_least_95_percent(scores, ratio):
+    score = scores[ratio]
+    assert score.hits >= 0.95 * score.total, score.missed
+
+
+@pytest.mark.parametrize("ratio", [6.0, 0.0, -6.0, -9.0, -12.0])
+def test_onset_error_of_found_whistles(scores, ratio):
+    errors = np.abs(scores[ratio].errors_ms)
+    assert len(errors) >= 3
+    assert np.median(errors) <= 20.0
+    assert np.percentile(errors, 95) <= 60.0
+
+
+@pytest.mark.parametrize("ratio", [6.0, 0.0, -6.0, -9.0, -12.0])
+@NOT_YET
+def test_no_false_detections_in_the_crowd(scores, ratio):
+    assert scores[ratio].false == []
