@@ -363,3 +363,41 @@ def test_video_without_audio_says_no_audio_stream(tmp_path):
             out.mux(packet)
     with pytest.raises(InputError, match="no audio stream"):
         open_media(str(path))
+
+
+# -- live --------------------------------------------------------------------------------------------------------
+
+def test_live_mpegts_over_udp_keeps_the_media_clock(tmp_path):
+    """A real MPEG-TS stream sent over UDP on 127.0.0.1 (paced, like a contribution feed) through open_media."""
+    import socket
+    import time
+
+    rate, at = 48_000, [2.0, 6.0]
+    path = tmp_path / "feed.ts"
+    priming = encode(path, "mpegts", "aac", clicks(rate, 9.0, at), rate)
+    data = path.read_bytes()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def send() -> None:
+        time.sleep(1.0)  # the receiver binds as open_media starts
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+            for i in range(0, len(data), 1316):
+                tx.sendto(data[i : i + 1316], ("127.0.0.1", port))
+                time.sleep(0.0005)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    got: list[np.ndarray] = []
+    with open_media(f"udp://127.0.0.1:{port}") as media:
+        for block in media:
+            got.append(block.samples)
+            if sum(map(len, got)) >= 8 * ANALYSIS_RATE:  # the rest would wait for the read timeout
+                break
+        assert media.native_rate == rate and media.dropouts == []
+    sender.join(5)
+    y = np.concatenate(got)
+    shift = priming * ANALYSIS_RATE / rate
+    for found, t in zip(peaks(y, 2), at):
+        assert abs(found - t * ANALYSIS_RATE - shift) <= 3, (found, t)
