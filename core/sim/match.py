@@ -113,6 +113,7 @@ def _cued_sounds(rng: np.random.Generator, lib: SourceLibrary, bed: CrowdBed,
                  timeline: Timeline) -> tuple[list[Placement], dict[str, list[dict]]]:
     """Referee blasts, goal roars and oohs for every cue, at levels relative to the bed at that moment."""
     types = {a.id: a.type for a in timeline.actions}
+    times = {a.id: a.n / SIM_RATE for a in timeline.actions}
     placements: list[Placement] = []
     cued: dict[str, list[dict]] = {"whistle_blasts": [], "goal_roars": [], "oohs": []}
     for cue in timeline.cues:
@@ -123,7 +124,7 @@ def _cued_sounds(rng: np.random.Generator, lib: SourceLibrary, bed: CrowdBed,
             rel = round(float(rng.uniform(10.0, 15.0)), 2)
             sound = goal_roar(rng, lib, seconds, attack) * np.float32(bed.rms_at(cue.n) * db(rel))
             placements.append(Placement(cue.n, sound, "roar"))
-            cued["goal_roars"].append({"event_id": cue.event_id, "t": cue.n / SIM_RATE,
+            cued["goal_roars"].append({"event_id": cue.event_id, "goal_t": times[cue.event_id], "t": cue.n / SIM_RATE,
                                        "t_peak": round(cue.n / SIM_RATE + attack, 4),
                                        "t_end": (cue.n + len(sound)) / SIM_RATE, "rel_db": rel})
         else:
