@@ -140,7 +140,8 @@ async def test_mqtt_qos1_in_order_with_retained_status_and_heartbeat(tmp_path, b
             await publisher.publish(draft(i))
         await until(lambda: len(sub.on("events")) >= 30)
         assert in_first_order(sub.on("events")) == list(range(1, 31))
-        assert runner.health().backlog == 0 and runner.health().state == "ok"
+        await until(lambda: runner.health().backlog == 0)
+        assert runner.health().state == "ok" and runner.health().delivered_seq == 30
         await until(lambda: any(b["last_seq"] == 30 for b in sub.on("heartbeat")))
         late = Subscriber(broker.port, "ms/m7", "sub-late", clean=True)
         await until(lambda: late.on("status"))

@@ -105,6 +105,7 @@ class IntakeServer:
         self.book = RevisionBook()
         self._ws: Server | None = None
         self._tcp: asyncio.Server | None = None
+        self._tcp_writers: set[asyncio.StreamWriter] = set()
         self.accepted = 0
         self.rejected = 0
 
@@ -144,6 +145,8 @@ class IntakeServer:
             await self._ws.wait_closed()
         if self._tcp is not None:
             self._tcp.close()
+            for writer in list(self._tcp_writers):
+                writer.close()
             await self._tcp.wait_closed()
 
     def addresses(self) -> list[tuple[str, int]]:
@@ -191,6 +194,7 @@ class IntakeServer:
 
     async def _tcp_session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         talk = _Conversation(self, None)
+        self._tcp_writers.add(writer)
         try:
             while True:
                 raw = await _read_line(reader, self.config.max_message_bytes)
@@ -207,6 +211,7 @@ class IntakeServer:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
+            self._tcp_writers.discard(writer)
             writer.close()
 
 

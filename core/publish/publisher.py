@@ -61,6 +61,11 @@ class Publisher:
         """Call ``listener`` with every heartbeat."""
         self._listeners.append(listener)
 
+    def off_heartbeat(self, listener: HeartbeatListener) -> None:
+        """Stop calling ``listener``."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     async def after(self, seq: int, limit: int = 500) -> list[Publication]:
         """Publications above ``seq`` (read off the loop thread)."""
         return await asyncio.to_thread(self.outbox.after, seq, limit)

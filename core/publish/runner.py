@@ -89,4 +89,5 @@ class SinkRunner:
                 self.failures = 0
                 self.state = "ok"
         finally:
+            self.publisher.off_heartbeat(self.sink.heartbeat)
             self.state = "stopped"

@@ -47,6 +47,7 @@ class WsFeedServer:
 
     async def close(self) -> None:
         """Stop listening and drop every client."""
+        self.publisher.off_heartbeat(self.heartbeat)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
