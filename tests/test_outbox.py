@@ -124,3 +124,17 @@ async def test_heartbeat_carries_the_last_sequence_and_waiters_wake(tmp_path):
         assert beats[-1]["heartbeat"] is True
     finally:
         await publisher.close()
+
+
+async def test_one_bad_draft_in_a_group_commit_fails_alone(tmp_path):
+    publisher = Publisher(Outbox(tmp_path / "g.sqlite", "m"))
+    await publisher.start()
+    try:
+        results = await asyncio.gather(*(publisher.publish(draft(i, t=math.nan if i == 7 else None))
+                                         for i in range(20)), return_exceptions=True)
+        assert isinstance(results[7], ValueError)
+        good = [r for i, r in enumerate(results) if i != 7]
+        assert sorted(p.seq for p in good) == list(range(1, 20))
+        assert publisher.last_seq == 19
+    finally:
+        await publisher.close()

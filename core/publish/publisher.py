@@ -29,6 +29,7 @@ class Publisher:
         self.last_seq = outbox.last_seq()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="outbox-writer")
         self._pending: list[tuple[Draft, asyncio.Future]] = []
+        self._inflight: list[tuple[Draft, asyncio.Future]] = []
         self._wake = asyncio.Event()
         self._changed = asyncio.Condition()
         self._listeners: list[HeartbeatListener] = []
@@ -40,13 +41,14 @@ class Publisher:
                        asyncio.create_task(self._heartbeat_loop(), name="outbox-heartbeat")]
 
     async def close(self) -> None:
-        """Stop the tasks (pending publishes fail) and release the writer thread."""
+        """Stop the tasks and release the writer thread. Publishes still waiting are cancelled; one
+        whose transaction was already under way may still commit (and will be delivered)."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        for _, future in self._pending:
+        for _, future in self._pending + self._inflight:
             future.cancel()
         self._writer.shutdown(wait=True)
 
@@ -82,23 +84,39 @@ class Publisher:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            batch, self._pending = self._pending, []
+            batch = self._inflight = self._pending
+            self._pending = []
             if not batch:
                 continue
+            drafts = [draft for draft, _ in batch]
             try:
-                pubs = await loop.run_in_executor(self._writer, self.outbox.append,
-                                                  [draft for draft, _ in batch])
-            except Exception as exc:  # every waiting publish gets the storage error
-                for _, future in batch:
+                pubs = await loop.run_in_executor(self._writer, self.outbox.append, drafts)
+            except Exception:  # one bad draft must not fail the others: write them one by one
+                pubs = await self._append_each(batch)
+            else:
+                for (_, future), pub in zip(batch, pubs):
                     if not future.done():
-                        future.set_exception(exc)
+                        future.set_result(pub)
+            if not pubs:
                 continue
-            for (_, future), pub in zip(batch, pubs):
-                if not future.done():
-                    future.set_result(pub)
             async with self._changed:
                 self.last_seq = max(self.last_seq, pubs[-1].seq)
                 self._changed.notify_all()
+
+    async def _append_each(self, batch: list[tuple[Draft, asyncio.Future]]) -> list[Publication]:
+        loop = asyncio.get_running_loop()
+        done = []
+        for draft, future in batch:
+            try:
+                (pub,) = await loop.run_in_executor(self._writer, self.outbox.append, [draft])
+            except Exception as exc:  # the storage error goes to the one publish that caused it
+                if not future.done():
+                    future.set_exception(exc)
+                continue
+            done.append(pub)
+            if not future.done():
+                future.set_result(pub)
+        return done
 
     async def _heartbeat_loop(self) -> None:
         while True:
