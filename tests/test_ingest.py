@@ -196,7 +196,7 @@ def test_pts_jump_is_a_dropout_filled_with_silence(tmp_path, fmt, ext, slack):
     priming = encode(path, fmt, "aac", clicks(rate, 3.0, [2.0]), rate, jump=(jump_at, gap))
     shift = priming * ANALYSIS_RATE / rate if fmt == "mpegts" else 0
     y, _, media = read_all(path)
-    assert len(media.dropouts) == 1
+    assert len(media.dropouts) == 1 and media.discontinuities == []
     start, length = media.dropouts[0]
     first_frame_after = -(-jump_at * rate // 1024) * 1024  # the encoder jumps at a frame boundary
     assert abs(start - first_frame_after * ANALYSIS_RATE / rate - shift) <= slack
@@ -207,10 +207,10 @@ def test_pts_jump_is_a_dropout_filled_with_silence(tmp_path, fmt, ext, slack):
 
 def test_overlapping_frames_are_trimmed_to_keep_the_clock(tmp_path):
     rate = 48_000
-    path = tmp_path / "overlap.ts"
-    encode(path, "mpegts", "mp2", clicks(rate, 2.0, [1.0]), rate, pts_step=0.75)
+    path = tmp_path / "overlap.mkv"  # Matroska timestamps do not restart: a step back is an overlap
+    encode(path, "matroska", "mp2", clicks(rate, 2.0, [1.0]), rate, pts_step=0.75)
     y, _, media = read_all(path)
-    assert media.dropouts == []
+    assert media.dropouts == [] and media.discontinuities == []
     assert abs(len(y) - 0.75 * 2.0 * ANALYSIS_RATE) <= 0.05 * ANALYSIS_RATE
 
 
@@ -401,3 +401,23 @@ def test_live_mpegts_over_udp_keeps_the_media_clock(tmp_path):
     shift = priming * ANALYSIS_RATE / rate
     for found, t in zip(peaks(y, 2), at):
         assert abs(found - t * ANALYSIS_RATE - shift) <= 3, (found, t)
+
+
+def test_spliced_mpegts_restarts_its_clock_and_keeps_the_first_format(tmp_path):
+    """Two TS files joined byte-wise (as a broadcast splice): stereo 48 kHz, then mono 44.1 kHz from PTS 0."""
+    first, second = tmp_path / "first.ts", tmp_path / "second.ts"
+    priming_1 = encode(first, "mpegts", "aac", clicks(48_000, 3.0, [1.0], channels=2), 48_000)
+    priming_2 = encode(second, "mpegts", "aac", clicks(44_100, 3.0, [1.0]), 44_100)
+    assert priming_1 and priming_2
+    first_len = len(read_all(first)[0])
+    spliced = tmp_path / "spliced.ts"
+    spliced.write_bytes(first.read_bytes() + second.read_bytes())
+    for channel in (None, 1):
+        y, _, media = read_all(spliced, channel=channel)
+        assert (media.native_rate, media.channels) == (48_000, 2)
+        assert media.dropouts == []
+        assert len(media.discontinuities) == 1 and abs(media.discontinuities[0] - first_len) <= 2
+        assert abs(len(y) - first_len - (3.0 + priming_2 / 44_100) * ANALYSIS_RATE) <= 0.03 * ANALYSIS_RATE
+        expected = [(1.0 + priming_1 / 48_000) * ANALYSIS_RATE, first_len + (1.0 + priming_2 / 44_100) * ANALYSIS_RATE]
+        for found, want in zip(peaks(y, 2), expected):
+            assert abs(found - want) <= 3, (found, want)

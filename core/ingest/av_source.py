@@ -1,8 +1,13 @@
 """Anything FFmpeg reads (MP4, MKV, MPEG-TS, MP3, AAC, live URLs) decoded through PyAV in native-rate chunks.
 
-Each decoded frame is placed on the media clock by its PTS (sample 0 = the first decoded audio sample). A
-forward jump in the PTS is a dropout: it is filled with silence, so later samples keep their true index,
-and recorded. Frames that overlap what was already emitted are trimmed for the same reason.
+Each decoded frame is placed on the media clock by its PTS (sample 0 = the first decoded audio sample):
+- a forward jump is a dropout: filled with silence, so later samples keep their true index, and recorded;
+- frames that overlap what was already emitted are trimmed, for the same reason;
+- in formats whose timestamps may restart (MPEG-TS, HLS: a splice or an encoder restart), a jump back,
+  or forward by more than ``DISCONTINUITY_S``, is a discontinuity instead: the clock carries on
+  contiguously from there, and the place is recorded.
+Frames whose rate or channel layout differ from the stream's first (a broadcast switching 5.1 to stereo,
+48 to 44.1 kHz) are converted back to it by FFmpeg's resampler, so a chosen channel stays meaningful.
 """
 from __future__ import annotations
 
@@ -15,6 +20,10 @@ from core.errors import InputError
 
 GAP_TOLERANCE_S = 0.002
 """PTS jitter below this (container time-base rounding, e.g. Matroska's 1 ms) is not a dropout."""
+
+DISCONTINUITY_S = 10.0
+"""In formats that allow timestamp discontinuities, a bigger forward jump is a restart of the timestamps
+(as ffmpeg's own ``dts_delta_threshold``), not a dropout."""
 
 LIVE_TIMEOUT_S = (10.0, 5.0)
 """(open, read) timeouts for live URLs; a sender that stops shows up after the read timeout."""
@@ -47,20 +56,23 @@ class AvSource:
         self._stream = self._container.streams.audio[0]
         ctx = self._stream.codec_context
         self.native_rate: int = ctx.sample_rate
-        self.channels: int = ctx.layout.nb_channels or ctx.channels
+        self.channels: int = ctx.layout.nb_channels
         if not self.native_rate or not self.channels:
             self._container.close()
             raise InputError(path, "audio stream has no sample rate or channel layout")
+        self._layout = ctx.layout.name
+        self._restarts = bool(self._container.format.flags & av.format.Flags.ts_discont.value)
         self.duration_s = _duration(self._container, self._stream)
         self.dropouts: list[tuple[int, int]] = []
+        self.discontinuities: list[int] = []
         self.damage: str | None = None
         self._emitted = 0
+        self._origin: float | None = None
 
     def chunks(self) -> Iterator[np.ndarray]:
         """Decoded audio with dropouts filled by silence; undecodable packets are skipped and noted."""
-        origin: float | None = None
-        tolerance = int(GAP_TOLERANCE_S * self.native_rate)
         bad_packets = 0
+        conform: av.AudioResampler | None = None
         packets = self._container.demux(self._stream)
         while True:
             try:
@@ -76,27 +88,43 @@ class AvSource:
                 bad_packets += 1
                 continue
             for frame in frames:
-                samples = _planar_float32(frame)
-                if frame.pts is not None:
-                    seconds = frame.pts * float(frame.time_base)
-                    origin = seconds if origin is None else origin
-                    at = round((seconds - origin) * self.native_rate)
-                    if at - self._emitted > tolerance:
-                        self.dropouts.append((self._emitted, at - self._emitted))
-                        yield np.zeros((samples.shape[0], at - self._emitted), np.float32)
-                        self._emitted = at
-                    elif self._emitted - at > tolerance:
-                        samples = samples[:, self._emitted - at :]
-                if samples.shape[1]:
-                    self._emitted += samples.shape[1]
-                    yield samples
+                if (frame.sample_rate, frame.layout.nb_channels) == (self.native_rate, self.channels):
+                    if conform is not None:  # back to the stream's own format: let the converter's tail out
+                        yield from self._place(None, _joined(conform.resample(None), self.channels))
+                        conform = None
+                    samples = _planar_float32(frame)
+                else:
+                    conform = conform or av.AudioResampler(format="fltp", layout=self._layout, rate=self.native_rate)
+                    samples = _joined(conform.resample(frame), self.channels)
+                yield from self._place(None if frame.pts is None else frame.pts * float(frame.time_base), samples)
+        if conform is not None:
+            yield from self._place(None, _joined(conform.resample(None), self.channels))
         self._note_damage(bad_packets)
+
+    def _place(self, seconds: float | None, samples: np.ndarray) -> Iterator[np.ndarray]:
+        """Put ``samples`` on the media clock at ``seconds`` (None: right after what came before)."""
+        if seconds is not None:
+            self._origin = seconds if self._origin is None else self._origin
+            jump = round((seconds - self._origin) * self.native_rate) - self._emitted
+            tolerance = GAP_TOLERANCE_S * self.native_rate
+            if self._restarts and (jump < -tolerance or jump > DISCONTINUITY_S * self.native_rate):
+                self._origin += jump / self.native_rate
+                self.discontinuities.append(self._emitted)
+            elif jump > tolerance:
+                self.dropouts.append((self._emitted, jump))
+                self._emitted += jump
+                yield np.zeros((self.channels, jump), np.float32)
+            elif jump < -tolerance:
+                samples = samples[:, -jump:]
+        if samples.shape[1]:
+            self._emitted += samples.shape[1]
+            yield samples
 
     def _note_damage(self, bad_packets: int) -> None:
         decoded_s = self._emitted / self.native_rate
         if bad_packets:
             self.damage = self.damage or f"corrupt: {bad_packets} undecodable packet(s) skipped"
-        if self.damage is None and self.duration_s is not None:
+        if self.damage is None and self.duration_s is not None and not self.discontinuities:
             if decoded_s < self.duration_s - max(0.5, 0.01 * self.duration_s):
                 self.damage = f"truncated: the header promises {self.duration_s:.2f} s, {decoded_s:.2f} s decode"
 
@@ -111,6 +139,11 @@ def _duration(container: av.container.InputContainer, stream: av.audio.AudioStre
     if container.duration is not None:
         return container.duration / av.time_base
     return None
+
+
+def _joined(frames: list[av.AudioFrame], channels: int) -> np.ndarray:
+    parts = [_planar_float32(f) for f in frames]
+    return np.concatenate(parts, axis=1) if parts else np.zeros((channels, 0), np.float32)
 
 
 def _planar_float32(frame: av.AudioFrame) -> np.ndarray:

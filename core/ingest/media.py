@@ -19,8 +19,9 @@ class MediaReader:
     """Mono float32 blocks of ``block_samples`` at ``rate`` (the last may be shorter), streamed.
 
     ``dropouts`` lists the gaps (start, length) in samples at ``rate`` that the source's timestamps
-    showed and that were filled with silence. Damage found while decoding (a truncated or corrupt
-    file) is raised as an InputError after every decodable block has been yielded.
+    showed and that were filled with silence; ``discontinuities`` where its timestamps restarted. Damage
+    found while decoding (a truncated or corrupt file) is raised as an InputError after every decodable
+    block has been yielded.
     """
 
     def __init__(self, path: str, channel: int | None, rate: int, block_samples: int) -> None:
@@ -45,6 +46,11 @@ class MediaReader:
         """Gaps filled with silence so far, as (start, length) in samples at ``rate``."""
         scale = self.rate / self.native_rate
         return [(round(start * scale), round(length * scale)) for start, length in self._source.dropouts]
+
+    @property
+    def discontinuities(self) -> list[int]:
+        """Sample indices at ``rate`` where the source's timestamps restarted (a splice): the clock ran on."""
+        return [round(n * self.rate / self.native_rate) for n in self._source.discontinuities]
 
     def __enter__(self) -> MediaReader:
         return self

@@ -28,7 +28,8 @@ class SoundfileSource:
         self.native_rate: int = self._file.samplerate
         self.channels: int = self._file.channels
         self.duration_s: float | None = self._file.frames / self.native_rate if self._file.frames > 0 else None
-        self.dropouts: list[tuple[int, int]] = []
+        self.dropouts: list[tuple[int, int]] = []  # files without timestamps have neither
+        self.discontinuities: list[int] = []
         self.damage: str | None = _wav_truncation(self._file, self.native_rate)
         self._chunk = max(1, int(chunk_seconds * self.native_rate))
 
