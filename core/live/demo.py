@@ -35,10 +35,13 @@ class DemoSource(PacedSource):
 
 def demo_feed(match: Match, rate: int) -> TimedFeed:
     """The simulated logger's entries, each released when the media clock reaches the moment it was typed
-    (the logger's clock reads ``offset + t * (1 + drift)`` at media time ``t``)."""
+    (the logger's clock reads ``offset + t * (1 + drift)`` at media time ``t``); entries typed after the
+    audio ends arrive with its last sample."""
     logger = match.meta["logger"]
     scale = 1.0 + logger["drift_ppm"] * 1e-6
-    return TimedFeed((max(0, int(round((e.t - logger["offset_s"]) / scale * rate))), e) for e in match.logged)
+    last = match.samples * rate // match.rate - 1
+    return TimedFeed((min(last, max(0, int(round((e.t - logger["offset_s"]) / scale * rate)))), e)
+                     for e in match.logged)
 
 
 def open_demo(seed: int = DEMO_SEED, minutes: float = DEMO_MINUTES, speed: float = 1.0,

@@ -1,0 +1,103 @@
+"""The session file and the event book: every decision is in the file when the call returns, and a
+reopened book is the book that was left."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from core.model import Anchor, LoggedEvent
+from core.session.book import EventBook, stored_from
+from core.session.store import SessionStore
+from core.sync.proposal import Candidate, Proposal
+
+RATE = 16_000
+
+
+def proposal(eid: str, n: int, revision: int = 0, alts: tuple[int, ...] = ()) -> Proposal:
+    whistle = Anchor("whistle", n, n + 4000, 0.9, (3000.0,))
+    candidates = (Candidate(n, "whistle", 0.7, whistle, "nearest whistle"),) + tuple(
+        Candidate(a, "whistle", 0.1, None, "another whistle") for a in alts)
+    return Proposal(eid, "foul", 10.0, n, 0.7, "whistle", whistle, candidates, "best whistle", False, revision)
+
+
+def book_at(path: Path, operator: str = "carol") -> EventBook:
+    return EventBook(SessionStore(path), operator, lambda t: int(round(t * RATE)))
+
+
+def in_file(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT event_id, action, operator, status_before, n_before, status_after, n_after, "
+                          "undoes FROM decisions ORDER BY seq").fetchall()
+
+
+def test_each_decision_is_in_the_file_before_the_call_returns(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    book = book_at(path)
+    book.add_event(LoggedEvent("e1", "foul", 10.0), 170_000)
+    book.add_proposal(stored_from(proposal("e1", 150_000), 171_000))
+    d = book.accept("e1")
+    assert in_file(path) == [("e1", "accept", "carol", "pending", 150_000, "accepted", 150_000, None)]
+    assert d.wall and d.seq == 1
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_reopened_book_has_the_same_statuses_times_and_undo_history(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    book = book_at(path)
+    for i, eid in enumerate(("e1", "e2", "e3")):
+        book.add_event(LoggedEvent(eid, "foul", 10.0 + i), 170_000 + i)
+        book.add_proposal(stored_from(proposal(eid, 150_000 + i, alts=(140_000 + i,)), 171_000 + i))
+    book.accept("e1")
+    book.nudge("e2", 640)
+    book.next_alternative("e3")
+    book.reject("e1")
+    before = dict(book.rows)
+    book.store.close()
+
+    again = book_at(path)
+    assert again.rows == before
+    assert again.add_event(LoggedEvent("e1", "foul", 10.0), 999) is False  # replayed intake is ignored
+    again.undo()  # reverts the reject, not anything before it
+    assert (again.rows["e1"].status, again.rows["e1"].n) == ("accepted", 150_000)
+    again.undo()  # then the alternative
+    assert (again.rows["e3"].status, again.rows["e3"].working_n) == ("pending", 150_002)
+    assert [d[1] for d in in_file(path)] == ["accept", "nudge", "next_alternative", "reject", "undo", "undo"]
+
+
+def test_alternatives_cycle_and_reject_keeps_the_logged_time(tmp_path: Path) -> None:
+    book = book_at(tmp_path / "s.sqlite")
+    book.add_event(LoggedEvent("e1", "foul", 10.0), 170_000)
+    book.add_proposal(stored_from(proposal("e1", 150_000, alts=(140_000, 130_000)), 171_000))
+    assert [book.next_alternative("e1").n_after for _ in range(3)] == [140_000, 130_000, 150_000]
+    assert book.reject("e1").n_after == 160_000
+    assert book.cancel("e1").status_after == "cancelled"
+
+
+def test_revisions_are_stored_once_and_the_newest_is_shown(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    book = book_at(path)
+    book.add_event(LoggedEvent("e1", "foul", 10.0), 170_000)
+    assert book.add_proposal(stored_from(proposal("e1", 150_000), 171_000))
+    assert book.add_proposal(stored_from(proposal("e1", 151_000, revision=1), 175_000))
+    assert not book.add_proposal(stored_from(proposal("e1", 150_000), 190_000))  # a replay after restart
+    assert book.rows["e1"].proposal.n == 151_000
+    assert book.rows["e1"].proposed_at_n == 171_000  # the deadline runs from the first proposal
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT revision, n FROM proposals ORDER BY revision").fetchall() == [
+            (0, 150_000), (1, 151_000)]
+
+
+def test_deadline_and_policy_decisions(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    book = book_at(path)
+    book.add_event(LoggedEvent("e1", "foul", 10.0), 170_000)
+    book.add_event(LoggedEvent("e2", "foul", 11.0), 170_000)
+    book.add_proposal(stored_from(proposal("e1", 150_000), 171_000))
+    assert book.due_for_deadline(171_000 + 15_999, 16_000) == []
+    assert book.due_for_deadline(171_000 + 16_000, 16_000) == ["e1"]  # e2 has no proposal yet
+    book.head_n = 187_000
+    d = book.auto("e1", "deadline")
+    assert (d.action, d.operator, d.status_after, d.media_n) == ("auto_deadline", "policy", "auto", 187_000)
+    assert book.auto("e1", "deadline") is None  # never twice
+    assert book.due_for_deadline(10**9, 16_000) == []
