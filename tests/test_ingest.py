@@ -108,6 +108,7 @@ CONTAINERS = [
     ("mpegts", "aac", "ts", False),  # MPEG-TS cannot signal AAC priming: it stays on the media clock
     ("mp3", "libmp3lame", "mp3", True),  # LAME header (gapless info)
     ("matroska", "libopus", "mka", True),
+    ("avi", "ac3", "avi", False),  # AVI is RIFF, like WAV: libsndfile declines it, FFmpeg reads it
 ]
 
 

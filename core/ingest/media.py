@@ -115,7 +115,12 @@ def _open_source(path: str) -> AvSource | SoundfileSource:
             head = f.read(4)
     except OSError as exc:
         raise InputError(path, f"cannot read ({exc.strerror})") from None
-    return SoundfileSource(path) if head in SOUNDFILE_MAGIC else AvSource(path)
+    if head in SOUNDFILE_MAGIC:
+        try:
+            return SoundfileSource(path)
+        except InputError:
+            pass  # AVI and WebP are RIFF files too, and FFmpeg may read what libsndfile cannot
+    return AvSource(path)
 
 
 def open_media(path: str, *, channel: int | None = None, rate: int = ANALYSIS_RATE,
