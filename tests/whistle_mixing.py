@@ -47,8 +47,9 @@ def anchors(items: list[Anchor | Rejection]) -> list[Anchor]:
 def reference_onset(clean: np.ndarray, fraction: float = 0.25) -> tuple[int, float, bool]:
     """Onset of the loudest whistle blast in a clean clip, measured independently of the detector.
 
-    Band-pass 1.8-4.5 kHz, Hilbert envelope smoothed over 4 ms; the onset is the first sample whose
-    envelope reaches ``fraction`` of the clip's peak envelope. Returns (onset, blast RMS, clear), where
+    Band-pass 1.8-4.5 kHz, Hilbert envelope smoothed over 4 ms; the onset is where the envelope last
+    rises through ``fraction`` of its peak, after at least 30 ms below it, before the peak (so warble dips
+    inside the blast do not count). Returns (onset, blast RMS, clear), where
     ``clear`` says the 0.5 s before the onset stays below a tenth of the peak, so the reference is trusted.
     The blast RMS is that of the band-passed whistle where its envelope is above the threshold, so robot
     noise in a clip does not count as whistle.
@@ -58,8 +59,10 @@ def reference_onset(clean: np.ndarray, fraction: float = 0.25) -> tuple[int, flo
     env = np.abs(scipy.signal.hilbert(band))
     env = np.convolve(env, np.ones(64) / 64, mode="same")
     peak = env.max()
-    onset = int(np.argmax(env >= fraction * peak))
     active = env >= fraction * peak
+    quiet = np.concatenate(([0], np.cumsum(~active[:int(np.argmax(env))])))
+    gaps = np.flatnonzero(quiet[RATE * 3 // 100:] - quiet[:-(RATE * 3 // 100)] == RATE * 3 // 100)
+    onset = int(gaps[-1] + RATE * 3 // 100) if len(gaps) else int(np.argmax(active))
     before = env[max(onset - RATE // 2, 0):max(onset - RATE // 50, 0)]
     clear = len(before) == 0 or float(np.median(before)) <= 0.1 * peak
     return onset, float(np.sqrt(np.mean(band[active] ** 2))), clear

@@ -14,6 +14,7 @@ import numpy as np
 
 from core.detect.whistle_features import (GROUP_BINS, GROUP_COUNT, BinLayout, FrameFeatures, frame_features,
                                          group_energies)
+from core.detect.whistle_spectrum import blast_spectrum
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 256
@@ -23,17 +24,24 @@ HISTORY_FRAMES = 1024
 
 TONAL_CONCENTRATION = 0.40
 TONAL_PROMINENCE_DB = 12.0
+TONAL_LOCAL_CONCENTRATION = 0.5
 GAP_FRAMES = 6
+CORE_DB = 10.0
+CORE_FRAMES = 40
+"""A candidate's spectrum is the mean of its first CORE_FRAMES tonal frames within CORE_DB of its loudest."""
 MAX_JUMP_HZ = 450.0
 MAX_FRAMES = 1000
 
 MIN_SECONDS = 0.08
 MIN_FILL = 0.6
-MIN_CONCENTRATION = 0.68
+MIN_CONCENTRATION = 0.3
+MIN_LOCAL_CONCENTRATION = 0.7
 MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
 BAND_EDGE_HZ = (1850.0, 4450.0)
-MAX_SUBHARMONIC_DB = -12.0
 MIN_RISE_DB = 10.0
+MIN_WIDE_RISE_DB = 5.0
+HARMONIC_DB = -30.0
+"""A 2nd harmonic above this (relative to the fundamental) is reported in ``freqs_hz``."""
 MIN_WARBLE_HZ = 1.5
 REONSET_DB = 15.0
 REONSET_FRAMES = 6
@@ -60,11 +68,10 @@ class _Candidate:
     frames: list[int] = field(default_factory=list)
     freq: list[float] = field(default_factory=list)
     level: list[float] = field(default_factory=list)
-    conc: list[float] = field(default_factory=list)
-    harm: list[float] = field(default_factory=list)
-    subh: list[float] = field(default_factory=list)
+    spectra: list[np.ndarray] = field(default_factory=list)
     onset: float | None = None
     rise_db: float | None = None
+    narrow_rise_db: float | None = None
     floor: int = 0
     """Earliest frame the onset search may use (the dip before a re-onset)."""
 
@@ -92,7 +99,7 @@ class WhistleDetector:
             first = frames.first + c0
             self._remember(first, power)
             self._next = first + len(power)
-            self._chunk(first, *frame_features(power, self.layout), out)
+            self._chunk(first, power, *frame_features(power, self.layout), out)
         return out
 
     def flush(self) -> list[Anchor | Rejection]:
@@ -104,8 +111,9 @@ class WhistleDetector:
 
     # -- state machine (runs on tonal frames only) -------------------------------------------------
 
-    def _chunk(self, first: int, rows: np.ndarray, ft: FrameFeatures, out: list) -> None:
-        tonal = np.flatnonzero((ft.concentration >= TONAL_CONCENTRATION)
+    def _chunk(self, first: int, power: np.ndarray, rows: np.ndarray, ft: FrameFeatures, out: list) -> None:
+        tonal = np.flatnonzero(((ft.concentration >= TONAL_CONCENTRATION)
+                                | (ft.local_concentration >= TONAL_LOCAL_CONCENTRATION))
                                & (ft.prominence_db >= TONAL_PROMINENCE_DB))
         for i in tonal.tolist():
             f = first + int(rows[i])
@@ -124,9 +132,7 @@ class WhistleDetector:
             cand.frames.append(f)
             cand.freq.append(freq)
             cand.level.append(float(ft.level_db[i]))
-            cand.conc.append(float(ft.concentration[i]))
-            cand.harm.append(float(ft.harmonic_db[i]))
-            cand.subh.append(float(ft.subharmonic_db[i]))
+            cand.spectra.append(power[rows[i]])
             if cand.onset is None and self._next - 1 >= cand.start + ONSET_AFTER:
                 self._measure_onset(cand)
         cand = self._cand
@@ -151,7 +157,7 @@ class WhistleDetector:
         dip_frame = cand.frames[cut]
         dip_level = cand.level[cut]
         new = _Candidate(start=dip_frame, last=dip_frame, floor=dip_frame)
-        for name in ("frames", "freq", "level", "conc", "harm", "subh"):
+        for name in ("frames", "freq", "level", "spectra"):
             values = getattr(cand, name)
             getattr(new, name).extend(values[cut:])
             del values[cut:]
@@ -159,7 +165,7 @@ class WhistleDetector:
         self._cand = cand
         self._close(out)
         new.start = new.frames[0]
-        new.rise_db = max(max(new.level) - dip_level, REONSET_DB)
+        new.rise_db = new.narrow_rise_db = max(max(new.level) - dip_level, REONSET_DB)
         self._cand = new
         return new
 
@@ -185,6 +191,10 @@ class WhistleDetector:
         bg = db[rel < -BACKGROUND_FRAMES[1]]
         if cand.rise_db is None and len(bg):
             cand.rise_db = float(plateau - np.median(bg))
+            col = int(round(cand.freq[0] / self.layout.hz_per_bin)) - self.layout.group_lo
+            narrow = self._history[idx % HISTORY_FRAMES, max(col - 4, 0):col + 5].sum(axis=1, dtype=np.float64)
+            ndb = 10 * np.log10(narrow + 1e-20)
+            cand.narrow_rise_db = float(ndb[rel >= 0].max() - np.median(ndb[rel < -BACKGROUND_FRAMES[1]]))
         threshold = plateau + 10 * np.log10(ONSET_FRACTION)
         scan = np.flatnonzero((rel >= -ONSET_LOOKBACK) & (idx >= cand.floor) & (db >= threshold))
         j = int(scan[0])
@@ -209,11 +219,15 @@ class WhistleDetector:
         end = cand.last * self.hop + self.size // 2 + self.hop
         span = cand.last - cand.start + 1
         seconds = span * self.hop / self.rate
+        fill = len(cand.frames) / span
+        level = np.asarray(cand.level)
+        core = np.flatnonzero(level >= level.max() - CORE_DB)[:CORE_FRAMES]
         freq = np.asarray(cand.freq)
-        conc = float(np.median(cand.conc))
-        subh = float(np.median(cand.subh))
         warble = float(np.median(np.abs(np.diff(freq)))) if len(freq) > 1 else 0.0
-        f0 = float(np.median(freq))
+        spectrum = blast_spectrum(np.mean([cand.spectra[i] for i in core], axis=0),
+                                  float(np.median(freq[core])), self.layout)
+        f0 = spectrum.freq_hz
+        conc, local = spectrum.concentration, spectrum.local_concentration
 
         def reject(reason: str) -> Rejection:
             return Rejection("whistle", start, end, reason)
@@ -222,24 +236,23 @@ class WhistleDetector:
             return reject(f"too short ({seconds * 1000:.0f} ms)")
         if span >= MAX_FRAMES:
             return reject(f"too long for a blast ({seconds:.1f} s)")
-        if len(cand.frames) / span < MIN_FILL or conc < MIN_CONCENTRATION:
-            return reject(f"not tonal enough (fill {len(cand.frames) / span:.2f}, concentration {conc:.2f})")
         if not BAND_EDGE_HZ[0] <= f0 <= BAND_EDGE_HZ[1]:
             return reject(f"out of band ({f0:.0f} Hz)")
-        if subh > MAX_SUBHARMONIC_DB:
-            return reject(f"voice-like harmonic stack (subharmonic {subh:.1f} dB)")
+        if fill < MIN_FILL or local < MIN_LOCAL_CONCENTRATION or conc < MIN_CONCENTRATION:
+            return reject(f"not tonal enough (fill {fill:.2f}, concentration {local:.2f} within 1 kHz, "
+                          f"{conc:.2f} over 1-7.8 kHz)")
         if cand.rise_db is None:
             if conc < MIN_CONCENTRATION_UNSEEN_ONSET:
                 return reject(f"onset not seen (stream start) and concentration {conc:.2f} too low")
-        elif cand.rise_db < MIN_RISE_DB:
-            return reject(f"steady hum without onset (rise {cand.rise_db:.1f} dB)")
+        elif cand.narrow_rise_db < MIN_RISE_DB or cand.rise_db < MIN_WIDE_RISE_DB:
+            return reject(f"steady hum without onset (rise {cand.narrow_rise_db:.1f} dB)")
         if warble < MIN_WARBLE_HZ:
             return reject(f"steady tone without warble ({warble:.1f} Hz)")
-        harm = np.asarray(cand.harm)
         freqs = [round(f0, 1)]
-        if float(np.median(harm)) > -30.0:
+        if spectrum.harmonic_db > HARMONIC_DB:
             freqs.append(round(2 * f0, 1))
-        confidence = float(np.clip(0.5 + 0.5 * min((conc - MIN_CONCENTRATION) / 0.3,
-                                                    ((cand.rise_db or 25.0) - MIN_RISE_DB) / 15.0,
+        rise = cand.narrow_rise_db if cand.narrow_rise_db is not None else 2 * MIN_RISE_DB
+        confidence = float(np.clip(0.5 + 0.5 * min((local - MIN_LOCAL_CONCENTRATION) / 0.2,
+                                                    (rise - MIN_RISE_DB) / 15.0,
                                                     (seconds - MIN_SECONDS) / 0.2), 0.0, 1.0))
         return Anchor("whistle", start, end, round(confidence, 3), tuple(freqs))

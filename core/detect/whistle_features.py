@@ -14,6 +14,8 @@ GROUP_BINS = 8
 GROUP_COUNT = 16
 """Coarse sub-bands (GROUP_BINS bins each from GROUP_LO_HZ) kept as history for onset measurements."""
 PEAK_HALF_WIDTH = 6
+LOCAL_HALF_WIDTH = 32
+"""Bins either side of a peak (~1 kHz) for its local concentration."""
 GATE_SHARE = 1 / 16
 """A frame may be tonal only if its peak bin holds this share of the 1-7.8 kHz energy (noise: ~1/44)."""
 """Bins either side of a peak counted as its own energy (pea warble spreads a whistle over ~200 Hz)."""
@@ -57,9 +59,8 @@ class FrameFeatures:
     freq_hz: np.ndarray     # interpolated frequency of the strongest peak in the search band
     level_db: np.ndarray    # energy of that peak (+-PEAK_HALF_WIDTH bins), dB
     concentration: np.ndarray  # (peak + its 2nd harmonic) / whole band energy, 0-1
+    local_concentration: np.ndarray  # (peak + its 2nd harmonic) / (energy within +-1 kHz + 2nd harmonic)
     prominence_db: np.ndarray  # peak bin over the mean of the rest of the band, dB
-    harmonic_db: np.ndarray  # 2nd-harmonic energy relative to the peak's, dB (-99 when above Nyquist)
-    subharmonic_db: np.ndarray  # strongest bin near f/2 and 3f/2... relative to the peak bin, dB
 
 
 _TINY = np.float32(1e-20)
@@ -94,9 +95,9 @@ def frame_features(power: np.ndarray, layout: BinLayout) -> tuple[np.ndarray, Fr
     has_h2 = k2 + PEAK_HALF_WIDTH <= layout.nyquist_bin
     h2_idx = np.minimum(k2[:, None] + offsets, layout.nyquist_bin)
     h2 = np.where(has_h2, power[rows[:, None], h2_idx].sum(axis=1), 0.0)
+    near = np.clip(k[:, None] + np.arange(-LOCAL_HALF_WIDTH, LOCAL_HALF_WIDTH + 1), 0, layout.nyquist_bin)
+    around = power[rows[:, None], near].sum(axis=1, dtype=np.float64) + h2 + _TINY
     rest_mean = np.maximum(total - local - h2, _TINY) / (t1 - t0 - 2 * len(offsets))
-    sub_idx = np.stack((k // 2 - 1, k // 2, k // 2 + 1, (3 * k) // 2 - 1, (3 * k) // 2, (3 * k) // 2 + 1), axis=1)
-    sub = power[rows[:, None], np.minimum(sub_idx, layout.nyquist_bin)].max(axis=1)
     a = np.log(power[rows, k - 1] + _TINY)
     b = np.log(peak + _TINY)
     c = np.log(power[rows, k + 1] + _TINY)
@@ -106,7 +107,6 @@ def frame_features(power: np.ndarray, layout: BinLayout) -> tuple[np.ndarray, Fr
         freq_hz=(k + np.clip(delta, -0.5, 0.5)) * layout.hz_per_bin,
         level_db=10 * np.log10(local + _TINY),
         concentration=np.minimum((local + h2) / total, 1.0),
+        local_concentration=np.minimum((local + h2) / around, 1.0),
         prominence_db=10 * np.log10((peak + _TINY) / rest_mean),
-        harmonic_db=np.where(has_h2, 10 * np.log10((h2 + _TINY) / (local + _TINY)), -99.0),
-        subharmonic_db=10 * np.log10((sub + _TINY) / (peak + _TINY)),
     )

@@ -1,0 +1,42 @@
+"""Candidate-level spectral checks for the whistle detector, on the mean power spectrum of a blast's
+loudest frames (averaging over frames smooths a crowd's noise while a whistle's line stays)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.detect.whistle_features import LOCAL_HALF_WIDTH, PEAK_HALF_WIDTH, BinLayout
+
+
+@dataclass(frozen=True, slots=True)
+class BlastSpectrum:
+    """What the mean spectrum of a candidate says."""
+
+    freq_hz: float
+    concentration: float        # peak (+-PEAK_HALF_WIDTH) and its 2nd harmonic over 1-7.8 kHz energy
+    local_concentration: float  # the same over the energy within +-1 kHz (plus the 2nd harmonic)
+    harmonic_db: float          # 2nd harmonic relative to the peak, dB (-99 above Nyquist)
+
+
+def _cluster(power: np.ndarray, centre: int, half: int) -> float:
+    lo, hi = max(centre - half, 0), min(centre + half + 1, len(power))
+    return float(power[lo:hi].sum())
+
+
+def blast_spectrum(mean_power: np.ndarray, freq_hz: float, layout: BinLayout) -> BlastSpectrum:
+    """Spectral checks of a candidate whose tracked frequency is ``freq_hz``."""
+    tiny = 1e-20
+    k0 = int(round(freq_hz / layout.hz_per_bin))
+    k = k0 - 3 + int(np.argmax(mean_power[k0 - 3:k0 + 4]))
+    own = _cluster(mean_power, k, PEAK_HALF_WIDTH)
+    h2 = _cluster(mean_power, 2 * k, PEAK_HALF_WIDTH) if 2 * k + PEAK_HALF_WIDTH <= layout.nyquist_bin else 0.0
+    t0, t1 = layout.total
+    total = float(mean_power[t0:t1].sum()) + tiny
+    around = _cluster(mean_power, k, LOCAL_HALF_WIDTH) + h2 + tiny
+    return BlastSpectrum(
+        freq_hz=k * layout.hz_per_bin,
+        concentration=min((own + h2) / total, 1.0),
+        local_concentration=min((own + h2) / around, 1.0),
+        harmonic_db=10 * np.log10((h2 + tiny) / (own + tiny)) if h2 else -99.0,
+    )
