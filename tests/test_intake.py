@@ -263,3 +263,12 @@ async def test_nothing_listens_beyond_loopback_by_default(intake):
         for port in (server.ws_port, server.tcp_port):
             with pytest.raises(OSError):
                 await asyncio.wait_for(asyncio.open_connection(outside, port), 2)
+
+
+async def test_listening_beyond_loopback_only_when_configured():
+    server = IntakeServer(IntakeConfig(tokens=(TOKEN,), host="0.0.0.0", ws_port=None), Collector())
+    await server.start()
+    try:
+        assert server.addresses() == [("0.0.0.0", server.tcp_port)]
+    finally:
+        await server.close()

@@ -133,6 +133,7 @@ class WebhookReceiver:
     def __init__(self, port: int = 0) -> None:
         self.port = port
         self.posts: list[tuple[str, dict]] = []
+        self.refusals: list[float] = []
         self.status = 200
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
@@ -157,6 +158,8 @@ class WebhookReceiver:
                 body = await reader.readexactly(int(headers.get("content-length", 0)))
                 if self.status == 200:
                     self.posts.append((headers.get("idempotency-key"), json.loads(body)))
+                else:
+                    self.refusals.append(asyncio.get_running_loop().time())
                 writer.write(f"HTTP/1.1 {self.status} X\r\nContent-Length: 0\r\n\r\n".encode())
                 await writer.drain()
         self.writers.discard(writer)
@@ -167,7 +170,7 @@ async def test_webhook_posts_with_idempotency_key_and_survives_errors_and_an_out
     receiver = WebhookReceiver()
     await receiver.start()
     sink = WebhookSink(f"http://127.0.0.1:{receiver.port}/events", timeout_s=1.0)
-    runner = SinkRunner(sink, publisher, backoff_s=0.05, backoff_max_s=0.4)
+    runner = SinkRunner(sink, publisher, backoff_s=0.1, backoff_max_s=0.8)
     async with running(runner):
         for i in range(10):
             await publisher.publish(draft(i))
@@ -175,8 +178,10 @@ async def test_webhook_posts_with_idempotency_key_and_survives_errors_and_an_out
         receiver.status = 503  # the receiver refuses for a while
         for i in range(10, 15):
             await publisher.publish(draft(i))
-        await until(lambda: runner.failures >= 3)
+        await until(lambda: runner.failures >= 5)
         assert runner.health().state == "retrying" and "503" in runner.health().last_error
+        gaps = [b - a for a, b in zip(receiver.refusals, receiver.refusals[1:5])]
+        assert all(later > 1.4 * earlier for earlier, later in zip(gaps, gaps[1:])), gaps  # backoff
         receiver.status = 200
         await until(lambda: runner.delivered == 15)
         await receiver.stop()  # then it is gone altogether for 2 s
