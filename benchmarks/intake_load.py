@@ -29,11 +29,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 from core.intake.server import IntakeConfig, IntakeItem, IntakeServer  # noqa: E402
 from core.model import EVENT_TYPES  # noqa: E402
 from core.publish.message import provisional  # noqa: E402
-from core.publish.outbox import Outbox  # noqa: E402
-from core.publish.publisher import Publisher  # noqa: E402
-from core.publish.runner import SinkRunner  # noqa: E402
-from core.publish.sink_jsonl import JsonlSink  # noqa: E402
-from core.publish.sink_wsfeed import WsFeedServer  # noqa: E402
+from core.publish.service import Publishing, parse_sink  # noqa: E402
 
 TOKEN = "bench-token"
 
@@ -138,24 +134,22 @@ async def loop_stall_probe(lags: list[float]) -> None:
         lags.append(time.monotonic() - before - 0.01)
 
 
-async def server(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="intake-load-"))
-    publisher = Publisher(Outbox(workdir / "session.sqlite", "bench"))
-    await publisher.start()
+async def server(args: argparse.Namespace, workdir: Path) -> int:
+    """Run the load against a server in this process; returns the number of events lost."""
+    jsonl_path = workdir / "feed.jsonl"
+    publishing = Publishing(workdir / "session.sqlite", "bench",
+                            [parse_sink(f"jsonl:{jsonl_path}"), parse_sink("ws:0")], feed_tokens=(TOKEN,))
+    await publishing.start()
+    (jsonl,), (feed,) = publishing.runners, publishing.feeds
 
     async def on_event(item: IntakeItem) -> None:
         # The benchmark's clock map is the identity; a provisional is never moved earlier.
-        await publisher.publish(provisional(item.event, item.event.t, item.logger))
+        await publishing.publish(provisional(item.event, item.event.t, item.logger))
 
     intake = IntakeServer(IntakeConfig(tokens=(TOKEN,)), on_event)
     await intake.start()
-    feed = WsFeedServer(publisher, (TOKEN,))
-    await feed.start()
-    jsonl_path = workdir / "feed.jsonl"
-    jsonl = SinkRunner(JsonlSink(jsonl_path), publisher)
-    tasks = [asyncio.create_task(jsonl.run())]
     lags: list[float] = []
-    tasks.append(asyncio.create_task(loop_stall_probe(lags)))
+    probe = asyncio.create_task(loop_stall_probe(lags))
     cpu0 = time.process_time()
     wall0 = time.monotonic()
     child = await asyncio.create_subprocess_exec(
@@ -171,11 +165,9 @@ async def server(args: argparse.Namespace) -> None:
         await asyncio.sleep(0.1)
     in_jsonl = {json.loads(line)["id"] for line in jsonl_path.read_text().splitlines()}
     seqs = [json.loads(line)["seq"] for line in jsonl_path.read_text().splitlines()]
-    for task in tasks:
-        task.cancel()
+    probe.cancel()
     await intake.close()
-    await feed.close()
-    await publisher.close()
+    await publishing.close()
     lost_jsonl = len(ids - in_jsonl)
     lost_feed = result["sent"] - result["feed_received"]
     print(f"loggers {args.loggers} x {args.rate:g} ev/s for {args.seconds:g} s "
@@ -191,6 +183,7 @@ async def server(args: argparse.Namespace) -> None:
     print(f"server event loop: timer lag median {1000 * statistics.median(lags):.1f} ms, "
           f"p99 {1000 * percentile(lags, 0.99):.1f} ms, longest {1000 * max(lags):.1f} ms, "
           f"{sum(lag > 0.05 for lag in lags)} stalls over 50 ms; CPU {100 * cpu:.0f} % of one core")
+    return lost_jsonl + lost_feed
 
 
 def main() -> None:
@@ -205,7 +198,8 @@ def main() -> None:
     if args.role == "clients":
         print(json.dumps(asyncio.run(clients(args))))
     else:
-        asyncio.run(server(args))
+        with tempfile.TemporaryDirectory(prefix="intake-load-") as workdir:
+            sys.exit(1 if asyncio.run(server(args, Path(workdir))) else 0)
 
 
 if __name__ == "__main__":
