@@ -1,10 +1,13 @@
 """Referee-whistle detector: streaming, causal, block-size independent.
 
-Per-frame features are vectorised over each batch of STFT frames (``whistle_features``). Frames whose
-strongest 1.8-4.5 kHz peak dominates the band are *tonal*; only those drive a small state machine that
-groups them into candidates. A candidate closes ``GAP_FRAMES`` frames after its last tonal frame (or at
-the end of the stream) and is then judged on duration, tonal fill, concentration, voice-like
-subharmonics, the sharpness of its onset over the band's recent background, and warble.
+Per-frame features are vectorised over each batch of STFT frames (``whistle_features``). A frame is
+*tonal* when its strongest 1.8-4.5 kHz peak stands out of the band and dominates its +-1 kHz
+neighbourhood or the 1-7.8 kHz band; only tonal frames drive a small state machine that groups them
+into candidates (a level dip and re-rise of REONSET_DB splits two blasts). A candidate closes
+GAP_FRAMES frames after its last tonal frame, or at the end of the stream, and is judged on duration,
+tonal fill, the concentration of the mean spectrum of its loudest frames (``whistle_spectrum``), the
+rise of its band over the recent background (gear hum and crowd beds do not rise), and warble (a
+synthetic steady tone has none). Decisions wait at most GAP_FRAMES frames after a blast ends.
 """
 from __future__ import annotations
 
@@ -12,37 +15,42 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.detect.whistle_features import (GROUP_BINS, GROUP_COUNT, BinLayout, FrameFeatures, frame_features,
-                                         group_energies)
+from core.detect.whistle_features import BinLayout, FrameFeatures, frame_features
 from core.detect.whistle_spectrum import blast_spectrum
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 256
 """Frames processed per vectorised step (bounds memory for huge batches)."""
 HISTORY_FRAMES = 1024
-"""Coarse band energies kept for onset measurements (must exceed CHUNK_FRAMES + BACKGROUND_FRAMES + ...)."""
+"""Frames of band history kept for onset measurements (> CHUNK_FRAMES + BACKGROUND_FRAMES[0] + ONSET_AFTER)."""
 
-TONAL_CONCENTRATION = 0.40
 TONAL_PROMINENCE_DB = 12.0
+TONAL_CONCENTRATION = 0.40
 TONAL_LOCAL_CONCENTRATION = 0.5
+"""A tonal frame: peak this far over the band's mean, and one of the two concentrations this high."""
 GAP_FRAMES = 6
+MAX_JUMP_HZ = 450.0
+"""A tonal frame joins the open candidate if it comes within GAP_FRAMES and MAX_JUMP_HZ of its last one."""
+MAX_FRAMES = 1000
+"""Candidates are cut (and rejected as too long) at this many frames (8 s)."""
 CORE_DB = 10.0
 CORE_FRAMES = 40
 """A candidate's spectrum is the mean of its first CORE_FRAMES tonal frames within CORE_DB of its loudest."""
-MAX_JUMP_HZ = 450.0
-MAX_FRAMES = 1000
 
 MIN_SECONDS = 0.08
 MIN_FILL = 0.6
 MIN_CONCENTRATION = 0.3
 MIN_LOCAL_CONCENTRATION = 0.7
 MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
+"""At the very start of a stream there is no background to see an onset against: demand more."""
 BAND_EDGE_HZ = (1850.0, 4450.0)
 MIN_RISE_DB = 10.0
 MIN_WIDE_RISE_DB = 5.0
+"""Rise of the narrow (+-NARROW_HALF_WIDTH) and wide (+-WIDE_HALF_WIDTH) band over the background."""
+MIN_WARBLE_HZ = 1.5
+"""Median frame-to-frame frequency change below this is a synthetic steady tone, not a pea whistle."""
 HARMONIC_DB = -30.0
 """A 2nd harmonic above this (relative to the fundamental) is reported in ``freqs_hz``."""
-MIN_WARBLE_HZ = 1.5
 REONSET_DB = 15.0
 REONSET_FRAMES = 6
 
@@ -50,8 +58,10 @@ ONSET_AFTER = 8
 BACKGROUND_FRAMES = (48, 8)
 """The background is the median over frames [start-48, start-8)."""
 ONSET_LOOKBACK = 10
+NARROW_HALF_WIDTH = 4
+WIDE_HALF_WIDTH = 12
 ONSET_FRACTION = 0.25
-"""Onset = where the whistle's band energy reaches this fraction of its early plateau."""
+"""Onset = where the wide band's energy reaches this fraction of its early plateau."""
 
 
 def _step_offset(size: int, fraction: float) -> float:
@@ -85,7 +95,7 @@ class WhistleDetector:
         self.hop = hop
         self.layout = BinLayout.for_geometry(rate, size)
         self._onset_offset = _step_offset(size, ONSET_FRACTION)
-        self._history = np.zeros((HISTORY_FRAMES, GROUP_BINS * GROUP_COUNT), dtype=np.float32)
+        self._history = np.zeros((HISTORY_FRAMES, self.layout.history[1] - self.layout.history[0]), np.float32)
         self._next = 0  # absolute index of the next frame expected
         self._cand: _Candidate | None = None
 
@@ -170,37 +180,37 @@ class WhistleDetector:
         return new
 
     def _remember(self, first: int, power: np.ndarray) -> None:
-        """Copy the group bins of ``power`` (rows from frame ``first``) into the history ring."""
-        g0 = self.layout.group_lo
+        """Copy the history bins of ``power`` (rows from frame ``first``) into the history ring."""
+        h0, h1 = self.layout.history
         at = first % HISTORY_FRAMES
         head = min(len(power), HISTORY_FRAMES - at)
-        self._history[at:at + head] = power[:head, g0:g0 + self._history.shape[1]]
-        self._history[:len(power) - head] = power[head:, g0:g0 + self._history.shape[1]]
+        self._history[at:at + head] = power[:head, h0:h1]
+        self._history[:len(power) - head] = power[head:, h0:h1]
 
     def _measure_onset(self, cand: _Candidate) -> None:
-        """Onset sample and rise over background from the coarse band energies around the start."""
-        g = self.layout.group_of(cand.freq[0])
-        lo, hi = max(g - 1, 0), min(g + 2, GROUP_COUNT)
+        """Onset sample, and rise over the background, from the band energies around the first frequency."""
         end = min(cand.start + ONSET_AFTER, self._next - 1)
         first = max(cand.start - BACKGROUND_FRAMES[0], 0, self._next - HISTORY_FRAMES)
         idx = np.arange(first, end + 1)
-        energy = group_energies(self._history[idx % HISTORY_FRAMES])[:, lo:hi].sum(axis=1, dtype=np.float64) + 1e-20
-        db = 10 * np.log10(energy)
+        rows = self._history[idx % HISTORY_FRAMES]
+        col = int(round(cand.freq[0] / self.layout.hz_per_bin)) - self.layout.history[0]
+
+        def band_db(half: int) -> np.ndarray:
+            energy = rows[:, max(col - half, 0):col + half + 1].sum(axis=1, dtype=np.float64)
+            return 10 * np.log10(energy + 1e-20)
+
+        wide, narrow = band_db(WIDE_HALF_WIDTH), band_db(NARROW_HALF_WIDTH)
         rel = idx - cand.start
-        plateau = db[rel >= 0].max()
-        bg = db[rel < -BACKGROUND_FRAMES[1]]
-        if cand.rise_db is None and len(bg):
-            cand.rise_db = float(plateau - np.median(bg))
-            col = int(round(cand.freq[0] / self.layout.hz_per_bin)) - self.layout.group_lo
-            narrow = self._history[idx % HISTORY_FRAMES, max(col - 4, 0):col + 5].sum(axis=1, dtype=np.float64)
-            ndb = 10 * np.log10(narrow + 1e-20)
-            cand.narrow_rise_db = float(ndb[rel >= 0].max() - np.median(ndb[rel < -BACKGROUND_FRAMES[1]]))
-        threshold = plateau + 10 * np.log10(ONSET_FRACTION)
-        scan = np.flatnonzero((rel >= -ONSET_LOOKBACK) & (idx >= cand.floor) & (db >= threshold))
+        background = rel < -BACKGROUND_FRAMES[1]
+        if cand.rise_db is None and background.any():
+            cand.rise_db = float(wide[rel >= 0].max() - np.median(wide[background]))
+            cand.narrow_rise_db = float(narrow[rel >= 0].max() - np.median(narrow[background]))
+        threshold = wide[rel >= 0].max() + 10 * np.log10(ONSET_FRACTION)
+        scan = np.flatnonzero((rel >= -ONSET_LOOKBACK) & (idx >= cand.floor) & (wide >= threshold))
         j = int(scan[0])
         crossing = float(idx[j])
-        if j > 0 and rel[j] > -ONSET_LOOKBACK and idx[j] > cand.floor and db[j] > db[j - 1]:
-            crossing -= (db[j] - threshold) / (db[j] - db[j - 1])
+        if j > 0 and rel[j] > -ONSET_LOOKBACK and idx[j] > cand.floor and wide[j] > wide[j - 1]:
+            crossing -= (wide[j] - threshold) / (wide[j] - wide[j - 1])
         cand.onset = max(crossing * self.hop + self._onset_offset, 0.0)
 
     def _close(self, out: list) -> None:

@@ -9,10 +9,8 @@ SEARCH_HZ = (1800.0, 4500.0)
 """Where a whistle fundamental may sit."""
 TOTAL_HZ = (1000.0, 7800.0)
 """The band whose energy a whistle's peak (and its 2nd harmonic) must dominate."""
-GROUP_LO_HZ = 1500.0
-GROUP_BINS = 8
-GROUP_COUNT = 16
-"""Coarse sub-bands (GROUP_BINS bins each from GROUP_LO_HZ) kept as history for onset measurements."""
+HISTORY_HZ = (1450.0, 4850.0)
+"""Bins of this band are kept as history for onset and rise measurements (search band +- 12 bins)."""
 PEAK_HALF_WIDTH = 6
 LOCAL_HALF_WIDTH = 32
 """Bins either side of a peak (~1 kHz) for its local concentration."""
@@ -28,7 +26,7 @@ class BinLayout:
     hz_per_bin: float
     search: tuple[int, int]
     total: tuple[int, int]
-    group_lo: int
+    history: tuple[int, int]
     nyquist_bin: int
 
     @classmethod
@@ -41,15 +39,10 @@ class BinLayout:
             return min(nyq, int(round(f / hz)))
 
         layout = cls(hz, (b(SEARCH_HZ[0]), b(SEARCH_HZ[1]) + 1), (b(TOTAL_HZ[0]), b(TOTAL_HZ[1]) + 1),
-                     b(GROUP_LO_HZ), nyq)
-        if layout.group_lo + GROUP_BINS * GROUP_COUNT > nyq or layout.search[1] + PEAK_HALF_WIDTH > nyq:
+                     (b(HISTORY_HZ[0]), b(HISTORY_HZ[1]) + 1), nyq)
+        if layout.history[1] > nyq or layout.search[1] + LOCAL_HALF_WIDTH > nyq:
             raise ValueError(f"STFT geometry rate={rate} size={size} too coarse for whistle features")
         return layout
-
-    def group_of(self, freq_hz: float) -> int:
-        """Index of the coarse group holding ``freq_hz`` (clipped to the groups kept)."""
-        g = int((freq_hz / self.hz_per_bin - self.group_lo) // GROUP_BINS)
-        return min(max(g, 0), GROUP_COUNT - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +57,6 @@ class FrameFeatures:
 
 
 _TINY = np.float32(1e-20)
-
-
-def group_energies(band: np.ndarray) -> np.ndarray:
-    """Coarse energies (frames x GROUP_COUNT) of rows holding the bins from ``BinLayout.group_lo`` on."""
-    return band[:, :GROUP_BINS * GROUP_COUNT].reshape(len(band), GROUP_COUNT, GROUP_BINS).sum(axis=2)
 
 
 def frame_features(power: np.ndarray, layout: BinLayout) -> tuple[np.ndarray, FrameFeatures]:
