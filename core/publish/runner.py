@@ -46,7 +46,7 @@ class SinkRunner:
     revision)."""
 
     def __init__(self, sink: Sink, publisher: Publisher, backoff_s: float = 0.2,
-                 backoff_max_s: float = 10.0, poll_s: float = 0.5) -> None:
+                 backoff_max_s: float = 5.0, poll_s: float = 0.5) -> None:
         self.sink = sink
         self.publisher = publisher
         self.backoff_s = backoff_s
