@@ -119,6 +119,7 @@ async def test_tcp_bad_messages_get_errors_and_valid_ones_between_pass(intake):
     server, got = intake
     client = await TcpLogger.open(server.tcp_port)
     assert await client.ask({"hello": "ann", "token": TOKEN}) == {"welcome": "ann"}
+    assert server.loggers == {"ann": 1}
     sent = []
     for i, (raw, field, words) in enumerate(BAD_MESSAGES):
         ok = event(i, team="home", wall="2026-05-01T19:45:00+00:00")
@@ -214,6 +215,11 @@ async def test_several_named_loggers_at_once_keep_their_order(intake):
 
     names = ["t1", "t2", "t3", "w1", "w2", "w3"]
     await asyncio.gather(*(tcp_logger(n) if n[0] == "t" else ws_logger(n) for n in names))
+    for _ in range(100):  # every connection is gone, and the server knows it
+        if not server.loggers:
+            break
+        await asyncio.sleep(0.02)
+    assert not server.loggers
     for name in names:
         mine = [i.event.id for i in got.items if i.logger == name]
         assert mine == [f"{name}-{i}" for i in range(40)]

@@ -118,6 +118,7 @@ async def test_fuzz_ten_thousand_bad_messages_server_stays_up_valid_events_all_a
         await asyncio.gather(*jobs)
         bad = sum(ack is None for s in scripts.values() for _, ack in s) + 200
         assert bad >= 10_000, bad
+        assert (server.errors, server.refused, server.accepted) == (bad, 200, len(received))
         for name, script in scripts.items():
             expected = [ack for _, ack in script if ack is not None]
             assert [i.event.id for i in received if i.logger == name] == expected

@@ -22,11 +22,8 @@ class MessageError(Exception):
         self.field = field
 
     def reply(self) -> dict:
-        """The error object sent back to the logger."""
-        out: dict = {"error": self.problem}
-        if self.field is not None:
-            out["field"] = self.field
-        return out
+        """The error object sent back to the logger (``field`` is null when no field is to blame)."""
+        return {"error": self.problem, "field": self.field}
 
 
 def decode_object(raw: bytes | str, max_bytes: int) -> dict:

@@ -19,6 +19,7 @@ import asyncio
 import hmac
 import json
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -75,8 +76,8 @@ class _Conversation:
         if not self.bucket.take():
             self.limited += 1
             if self.limited > cfg.burst:
-                return {"error": "flood: too many messages over the rate limit, closing"}, True
-            return {"error": f"rate limit exceeded ({cfg.rate_per_s:g} messages/s)"}, False
+                return MessageError("flood: too many messages over the rate limit, closing").reply(), True
+            return MessageError(f"rate limit exceeded ({cfg.rate_per_s:g} messages/s)").reply(), False
         self.limited = 0
         try:
             if isinstance(raw, MessageError):
@@ -85,13 +86,21 @@ class _Conversation:
             if self.name is None:
                 name, token = parse_hello(obj)
                 if not self.server.token_ok(token):
-                    return {"error": "bad token", "field": "token"}, True
+                    raise MessageError("bad token", "token")
                 self.name = name
+                self.server.loggers[name] += 1
                 return {"welcome": name}, False
             event = parse_event(obj)
         except MessageError as err:
             return err.reply(), self.name is None
         return await self.server.take(self.name, event), False
+
+    def end(self) -> None:
+        """The connection is gone."""
+        if self.name is not None:
+            self.server.loggers[self.name] -= 1
+            if not self.server.loggers[self.name]:
+                del self.server.loggers[self.name]
 
 
 class IntakeServer:
@@ -106,8 +115,11 @@ class IntakeServer:
         self._ws: Server | None = None
         self._tcp: asyncio.Server | None = None
         self._tcp_writers: set[asyncio.StreamWriter] = set()
+        self.loggers: Counter[str] = Counter()
+        """Connections open per logger name."""
         self.accepted = 0
-        self.rejected = 0
+        self.errors = 0
+        self.refused = 0
 
     def token_ok(self, token: str) -> bool:
         """Constant-time comparison against every configured token."""
@@ -123,7 +135,7 @@ class IntakeServer:
             await self.on_event(IntakeItem(logger, event, revision, time.time()))
         except Exception as exc:  # the handler's failure is the logger's error reply, not a crash
             self.book.forget(event, revision)
-            return {"error": f"not stored: {exc}", "field": None}
+            return MessageError(f"not stored: {exc}").reply()
         self.accepted += 1
         return {"ack": event.id, "revision": revision}
 
@@ -166,13 +178,17 @@ class IntakeServer:
         assert self._tcp is not None
         return self._tcp.sockets[0].getsockname()[1]
 
+    def _count(self, answer: dict, close: bool) -> None:
+        self.errors += "error" in answer
+        self.refused += close
+
     def _ws_auth(self, connection: ServerConnection, request: Request) -> Response | None:
         header = request.headers.get("Authorization")
         if header is None:
             return None
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not self.token_ok(token.strip()):
-            self.rejected += 1
+            self.refused += 1
             return connection.respond(HTTPStatus.UNAUTHORIZED, "bad token\n")
         return None
 
@@ -180,17 +196,20 @@ class IntakeServer:
         name = None
         if connection.request is not None and "Authorization" in connection.request.headers:
             name = connection.request.headers.get("X-Logger-Name") or "anonymous"
+            self.loggers[name] += 1
         talk = _Conversation(self, name)
         try:
             async for raw in connection:
                 answer, close = await talk.reply(raw)
+                self._count(answer, close)
                 await connection.send(json.dumps(answer))
                 if close:
-                    self.rejected += 1
                     await connection.close(1008, answer["error"][:100])
                     return
         except ConnectionClosed:
             return
+        finally:
+            talk.end()
 
     async def _tcp_session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         talk = _Conversation(self, None)
@@ -203,14 +222,15 @@ class IntakeServer:
                 if isinstance(raw, bytes) and not raw.strip():
                     continue
                 answer, close = await talk.reply(raw)
+                self._count(answer, close)
                 writer.write(json.dumps(answer).encode() + b"\n")
                 await writer.drain()
                 if close:
-                    self.rejected += 1
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
+            talk.end()
             self._tcp_writers.discard(writer)
             writer.close()
 
