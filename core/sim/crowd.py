@@ -17,6 +17,7 @@ RISE_DB_PER_90 = 6.0
 """How much the baseline rises over 90 minutes of match."""
 
 _NOISE_LOOPS_S = (19.7, 27.3)
+_GAIN_STEP = 480
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -44,12 +45,25 @@ class CrowdBed:
 
     def render(self, start: int, count: int) -> np.ndarray:
         """Samples ``start`` .. ``start + count`` of the bed, float32."""
-        idx = np.arange(start, start + count, dtype=np.int64)
         out = np.zeros(count, np.float32)
         for loop, weight, offset in zip(self.loops, self.weights, self.offsets):
-            out += np.float32(weight) * loop[(idx + offset) % len(loop)]
-        gain = np.power(10.0, self.level_at(idx) / 20.0).astype(np.float32)
-        return out * gain
+            _add_wrapped(out, loop, (start + offset) % len(loop), np.float32(weight))
+        # the level changes over minutes: compute it every _GAIN_STEP samples and interpolate
+        first = start - start % _GAIN_STEP
+        knots = np.arange(first, start + count + _GAIN_STEP, _GAIN_STEP, dtype=np.int64)
+        gains = np.power(10.0, self.level_at(knots) / 20.0)
+        out *= np.interp(np.arange(start, start + count, dtype=np.float64), knots, gains).astype(np.float32)
+        return out
+
+
+def _add_wrapped(out: np.ndarray, loop: np.ndarray, pos: int, weight: np.float32) -> None:
+    """out += weight * loop[pos:], wrapping round the loop as often as needed."""
+    done = 0
+    while done < len(out):
+        take = min(len(out) - done, len(loop) - pos)
+        out[done:done + take] += weight * loop[pos:pos + take]
+        done += take
+        pos = 0
 
 
 def shaped_noise_loop(rng: np.random.Generator, seconds: float) -> np.ndarray:
