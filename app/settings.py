@@ -16,7 +16,7 @@ class ConsoleSettings:
     deadline_s: float | None = 60.0
     fps: str = "25"
     fft_size: int = 512
-    db_floor: float = -100.0
+    db_floor: float = -80.0
     db_ceiling: float = -20.0
     window_s: float = 20.0
 

@@ -357,11 +357,11 @@ class ConsoleWindow(QMainWindow):
         self._step_pending(-1)
 
     def do_freeze(self) -> None:
-        self.timeline.frozen = True
+        self.timeline.set_frozen(True)
         self.status.set_mode(True)
 
     def do_back_to_live(self) -> None:
-        self.timeline.frozen = False
+        self.timeline.set_frozen(False)
         self.status.set_mode(False)
 
     def do_help(self) -> None:

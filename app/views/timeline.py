@@ -72,17 +72,18 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(0, 5)
         self.ci.layout.setRowStretchFactor(1, 2)
         self.ci.layout.setRowStretchFactor(2, 1)
-        for plot, label in ((self.spec, "kHz"), (self.loud, "LUFS"), (self.lane, "events")):
+        for plot, label in ((self.spec, "kHz"), (self.loud, "LUFS"), (self.lane, None)):
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.setMouseEnabled(x=False, y=False)
             plot.getAxis("left").setWidth(52)
-            plot.setLabel("left", label)
+            if label:
+                plot.setLabel("left", label)
             if plot is not self.spec:
                 plot.setXLink(self.spec)
         for plot in (self.spec, self.loud):
-            plot.getAxis("bottom").setStyle(showValues=False)
-        self.lane.setLabel("bottom", "media time", units="s")
+            plot.hideAxis("bottom")  # one time axis, under the lane: fewer ticks to lay out per frame
+        self.lane.setLabel("bottom", "media time (s)")
 
         self._build_spectrogram(fft_size)
         self._build_loudness()
@@ -108,6 +109,8 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.spec.addItem(self.cursor)
         self._whistle_boxes: list[tuple[int, QGraphicsRectItem]] = []
         self._new_columns = False
+        self.frames_painted = 0
+        """Spectrogram images drawn so far (benchmarks count them)."""
         self.set_fft_size(fft_size)
 
     def set_fft_size(self, fft_size: int) -> None:
@@ -135,10 +138,13 @@ class Timeline(pg.GraphicsLayoutWidget):
 
     # --- loudness ----------------------------------------------------------------------------
     def _build_loudness(self) -> None:
-        self.loud.setYRange(-60, -5, padding=0)
+        self.loud.setYRange(-50, -10, padding=0)
+        legend = self.loud.addLegend(offset=(8, 2), colCount=3, labelTextColor=TEXT)
+        legend.setBrush(pg.mkBrush(15, 19, 23, 200))
         self.momentary = self.loud.plot(pen=pg.mkPen("#5aa9e6", width=1), name="momentary")
         self.short_term = self.loud.plot(pen=pg.mkPen("#f2f2f2", width=2), name="short-term")
-        self.baseline = self.loud.plot(pen=pg.mkPen("#f2c14e", width=1, style=Qt.PenStyle.DashLine))
+        self.baseline = self.loud.plot(pen=pg.mkPen("#f2c14e", width=1, style=Qt.PenStyle.DashLine),
+                                       name="baseline")
         self._loud = np.zeros((0, 4), dtype=np.float64)  # n, momentary, short-term, baseline
         self._surges: list[tuple[int, pg.LinearRegionItem]] = []
 
@@ -197,20 +203,37 @@ class Timeline(pg.GraphicsLayoutWidget):
 
     # --- scrolling and painting --------------------------------------------------------------
     def paint(self, head_n: int) -> None:
-        """Scroll to the live head (unless frozen) and redraw the spectrogram if it changed."""
+        """Scroll to the live head (unless frozen) and redraw the visible spectrogram if it changed."""
         self.head_n = head_n
         head_s = head_n / self.rate
         self.playhead.setValue(head_s)
-        if self._new_columns:
-            img, n0 = self.buffer.view()
-            self.image.setImage(img, autoLevels=False, levels=self.levels)
-            x0 = (n0 - DISPLAY_HOP / 2) / self.rate
-            self.image.setRect(QRectF(x0, 0.0, len(img) * DISPLAY_HOP / self.rate,
-                                      len(img[0]) * self.rate / self.fft_size))
-            self._new_columns = False
         if not self.frozen:
             self.spec.setXRange(head_s - self.window_s, head_s, padding=0)
+        if self._new_columns:
+            self._draw_image()
         self._forget_before(head_n - int(KEEP_S * self.rate))
+
+    def _draw_image(self) -> None:
+        """Only the columns in view go to the image item (converting all history would stall the GUI)."""
+        img, n0 = self.buffer.view()
+        x0, x1 = self.spec.viewRange()[0]
+        first = max(0, int((x0 * self.rate - n0) / DISPLAY_HOP) - 1)
+        last = min(len(img), int((x1 * self.rate - n0) / DISPLAY_HOP) + 2)
+        self._new_columns = False
+        if last <= first:
+            self.image.clear()
+            return
+        self.image.setImage(img[first:last], autoLevels=False, levels=self.levels)
+        left = (n0 + first * DISPLAY_HOP - DISPLAY_HOP / 2) / self.rate
+        self.image.setRect(QRectF(left, 0.0, (last - first) * DISPLAY_HOP / self.rate,
+                                  img.shape[1] * self.rate / self.fft_size))
+        self.frames_painted += 1
+
+    def set_frozen(self, frozen: bool) -> None:
+        """Stop following the live head (the operator may then drag and zoom the time axis) or resume."""
+        self.frozen = frozen
+        self.spec.setMouseEnabled(x=frozen, y=False)
+        self._new_columns = True
 
     def set_levels(self, floor: float, ceiling: float) -> None:
         """The dB range of the colour map."""

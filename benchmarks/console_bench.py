@@ -1,0 +1,140 @@
+"""Console benchmark: the demo at live pace, offscreen, with the real threads, for a while (2 min default).
+
+Prints spectrogram frames per second, the longest event-loop stall, CPU use, the DSP backlog, how long
+after a whistle's onset its box is on screen, and how long after an event and its whistle are both
+available the proposal is on screen.
+
+    .venv/bin/python benchmarks/console_bench.py [--seconds 120] [--seed 7] [--start-s 0]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.keymap import Keymap  # noqa: E402
+from app.settings import ConsoleSettings  # noqa: E402
+from app.theme import apply_theme  # noqa: E402
+from app.window import ConsoleSetup, ConsoleWindow  # noqa: E402
+from core.live.demo import open_demo  # noqa: E402
+from core.live.worker import DspWorker  # noqa: E402
+from core.session.store import SessionStore  # noqa: E402
+from core.sync.engine import SyncEngine  # noqa: E402
+
+PROBE_MS = 5
+
+
+def cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=120.0)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--minutes", type=float, default=90.0)
+    p.add_argument("--start-s", type=float, default=0.0, help="skip to this media time first (fast)")
+    args = p.parse_args()
+
+    app = QApplication([])
+    apply_theme(app)
+    tmp = Path(tempfile.mkdtemp())
+    source, feed = open_demo(args.seed, args.minutes, 1.0, resume_n=int(args.start_s * 16000))
+    worker = DspWorker(source, SyncEngine(source.rate), feed)
+    window = ConsoleWindow(ConsoleSetup(worker, SessionStore(tmp / "bench.sqlite"), "bench",
+                                        ConsoleSettings(deadline_s=None), tmp / "settings.json",
+                                        Keymap(tmp / "keys.json"), "benchmark"))
+    window.resize(1600, 1000)
+    window.show()
+
+    rate = source.rate
+    stalls: list[float] = []
+    backlog: list[tuple[float, float]] = []
+    box_latency: list[float] = []
+    proposal_latency: list[float] = []
+    seen: set[str] = set()
+    probe = QElapsedTimer()
+    probe.start()
+    last = [0]
+
+    def on_probe() -> None:
+        now = probe.elapsed()
+        if last[0]:
+            stalls.append(now - last[0] - PROBE_MS)
+        last[0] = now
+
+    def wall_of(n: int) -> float | None:
+        if source.live_from_wall is None or n < source.live_from_n:
+            return None
+        return source.live_from_wall + (n - source.live_from_n) / rate
+
+    def on_applied(u) -> None:
+        now = time.monotonic()
+        backlog.append((now, u.backlog_samples / rate))
+        for a in u.anchors:
+            t = wall_of(a.start)
+            if a.kind == "whistle" and t is not None:
+                box_latency.append(now - t)
+        for prop in u.proposals:
+            row = window.book.rows.get(prop.event_id)
+            if prop.event_id in seen or row is None or prop.anchor is None or prop.basis != "whistle":
+                continue
+            seen.add(prop.event_id)
+            ready = wall_of(max(prop.anchor.end, row.arrived_n))
+            if ready is not None:
+                proposal_latency.append(now - ready)
+
+    window.applied.connect(on_applied)
+    timer = QTimer()
+    timer.setInterval(PROBE_MS)
+    timer.timeout.connect(on_probe)
+    timer.start()
+
+    while source.live_from_wall is None:  # skipping ahead (not measured)
+        app.processEvents()
+        time.sleep(0.002)
+    frames0, cpu0, wall0 = window.timeline.frames_painted, cpu_seconds(), time.monotonic()
+    stalls.clear()
+    backlog.clear()
+    QTimer.singleShot(int(args.seconds * 1000), app.quit)
+    app.exec()
+    wall = time.monotonic() - wall0
+    cpu = cpu_seconds() - cpu0
+    frames = window.timeline.frames_painted - frames0
+    window.shutdown()
+
+    half = len(backlog) // 2
+    early = statistics.mean(b for _, b in backlog[:half]) if half else 0.0
+    late = statistics.mean(b for _, b in backlog[half:]) if half else 0.0
+    print(f"ran {wall:.1f} s of the demo (seed {args.seed}) from {args.start_s:.0f} s, live pace, offscreen")
+    print(f"spectrogram frames per second: {frames / wall:.1f}")
+    print(f"longest event-loop stall: {max(stalls, default=0):.0f} ms "
+          f"(99th percentile {sorted(stalls)[int(0.99 * len(stalls))] if stalls else 0:.0f} ms)")
+    print(f"CPU use: {100 * cpu / wall:.0f} % of one core (all threads)")
+    print(f"DSP backlog: max {1000 * max((b for _, b in backlog), default=0):.0f} ms, "
+          f"mean first half {1000 * early:.0f} ms, second half {1000 * late:.0f} ms")
+    if box_latency:
+        print(f"whistle onset to box on screen: median {1000 * statistics.median(box_latency):.0f} ms, "
+              f"max {1000 * max(box_latency):.0f} ms ({len(box_latency)} whistles)")
+    if proposal_latency:
+        print(f"event and whistle both available to proposal on screen: median "
+              f"{1000 * statistics.median(proposal_latency):.0f} ms, max {1000 * max(proposal_latency):.0f} ms "
+              f"({len(proposal_latency)} proposals)")
+    print(f"events {len(window.book.rows)}, overruns {source.ring.stats().overruns}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
