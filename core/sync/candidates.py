@@ -1,0 +1,81 @@
+"""The anchors a logged event could belong to, and how likely each one is (with "none of them")."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.model import Anchor
+from core.sync.lateness import Timing
+from core.sync.roles import CARD_TYPES, CROWD_TYPES, PATTERN_TYPES, anchor_kind
+from core.sync.settings import SyncSettings
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorIndex:
+    """Anchors of one kind in time order, with the action time each one stands for (seconds)."""
+
+    anchors: tuple[Anchor, ...]
+    times: np.ndarray
+    weights: np.ndarray
+    first_blast: np.ndarray  # no other anchor of the kind shortly before
+
+    @staticmethod
+    def build(anchors: list[Anchor], rate: int, lead_s: float, pattern_gap_s: float) -> AnchorIndex:
+        """Index ``anchors``; an anchor's action time is its onset minus ``lead_s``."""
+        anchors = sorted(anchors, key=lambda a: a.start)
+        starts = np.array([a.start / rate for a in anchors])
+        ends = np.array([a.end / rate for a in anchors])
+        gaps = starts[1:] - np.maximum.accumulate(ends)[:-1] if len(anchors) else np.zeros(0)
+        first = np.concatenate([[True], gaps > pattern_gap_s]) if len(anchors) else np.zeros(0, bool)
+        weights = np.clip([a.confidence for a in anchors], 0.05, 1.0) if anchors else np.zeros(0)
+        return AnchorIndex(tuple(anchors), starts - lead_s, np.asarray(weights, float), first)
+
+    def between(self, lo: float, hi: float, first_only: bool = False) -> np.ndarray:
+        """Indices of anchors whose action time lies in [lo, hi]."""
+        i0, i1 = np.searchsorted(self.times, [lo, hi + 1e-9])
+        idx = np.arange(i0, i1)
+        return idx[self.first_blast[idx]] if first_only else idx
+
+
+@dataclass(frozen=True, slots=True)
+class Hypotheses:
+    """Posterior over 'anchor j is the action' (``probs[:-1]``) and 'no detected anchor' (``probs[-1]``)."""
+
+    index: AnchorIndex | None
+    picks: np.ndarray  # indices into index.anchors
+    times: np.ndarray  # action time per pick (seconds)
+    probs: np.ndarray  # len(picks) + 1
+    predicted: float  # clock-based action time
+    sigma: float
+
+
+def anchor_for(event_type: str, whistles: AnchorIndex, surges: AnchorIndex) -> AnchorIndex | None:
+    """The anchor index an event of this type is placed on, or None."""
+    if event_type in CARD_TYPES:
+        return whistles
+    kind = anchor_kind(event_type)
+    return whistles if kind == "whistle" else surges if kind == "crowd_surge" else None
+
+
+def hypotheses(event_type: str, predicted: float, index: AnchorIndex | None, timing: Timing,
+               settings: SyncSettings, map_sd: float = 0.0, keep: np.ndarray | None = None) -> Hypotheses:
+    """Weigh every anchor near the clock-based prediction against the chance that none was detected.
+
+    An anchor's weight is the logger's lateness density at its deviation from the prediction times the
+    anchor's own confidence, against a background of unrelated anchors (``clutter_per_s``); ``keep``
+    scales each anchor by the chance that no other logged event owns it.
+    """
+    sigma = float(np.hypot(timing.spread_s, map_sd))
+    if index is None:
+        return Hypotheses(None, np.zeros(0, int), np.zeros(0), np.ones(1), predicted, sigma)
+    late_side = max(10.0 * sigma, 8.0)  # a very late entry puts its anchor far before the prediction
+    picks = index.between(predicted - late_side, predicted + 6.0, first_only=event_type in PATTERN_TYPES)
+    times = index.times[picks]
+    dens = timing.density(predicted - times, map_sd)
+    p_det = settings.surge_detect_p if event_type in CROWD_TYPES else settings.whistle_detect_p
+    like = p_det * index.weights[picks] * dens / settings.clutter_per_s
+    if keep is not None:
+        like = like * keep[picks]
+    probs = np.concatenate([like, [1.0 - p_det]])
+    return Hypotheses(index, picks, times, probs / probs.sum(), predicted, sigma)

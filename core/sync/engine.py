@@ -1,0 +1,73 @@
+"""The causal sync engine the console drives: anchors and logged events in arrival order, proposals out.
+
+Each ``advance`` with new input re-solves everything known so far (cheap: a match has a few hundred
+events and anchors), so a proposal appears as soon as its event and anchor are both known, later
+evidence revises it, and the final answers are the offline answers.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from core import ANALYSIS_RATE
+from core.model import Anchor, LoggedEvent
+from core.sync.clock_map import ClockMap
+from core.sync.proposal import Proposal
+from core.sync.settings import SyncSettings
+from core.sync.solver import solve
+
+
+class SyncEngine:
+    """Causal sync: feed anchors and events as they come, call ``advance`` as audio is analysed."""
+
+    def __init__(self, rate: int = ANALYSIS_RATE, settings: SyncSettings | None = None) -> None:
+        self.rate = rate
+        self.settings = settings or SyncSettings()
+        self._anchors: list[Anchor] = []
+        self._events: dict[str, LoggedEvent] = {}
+        self._issued: dict[str, Proposal] = {}
+        self._map = ClockMap.prior(self.settings)
+        self._dirty = False
+        self.n = 0
+
+    def add_anchors(self, anchors: Iterable[Anchor]) -> None:
+        """Anchors from the detector pipeline, as they are found."""
+        before = len(self._anchors)
+        self._anchors.extend(anchors)
+        self._dirty |= len(self._anchors) > before
+
+    def add_event(self, event: LoggedEvent) -> None:
+        """A logged event in arrival order; an id seen before replaces that event (a logger's correction)."""
+        self._events[event.id] = event
+        self._dirty = True
+
+    def advance(self, n: int) -> list[Proposal]:
+        """Audio is analysed up to sample ``n``; returns proposals that are new or revised since last call."""
+        self.n = max(self.n, n)
+        if not self._dirty:
+            return []
+        self._dirty = False
+        solution = solve(self._anchors, list(self._events.values()), self.rate, self.settings)
+        self._map = solution.clock_map
+        changed = []
+        for eid, fresh in solution.proposals.items():
+            old = self._issued.get(eid)
+            if old is not None and not self._differs(old, fresh):
+                continue
+            fresh = dataclasses.replace(fresh, revision=0 if old is None else old.revision + 1)
+            self._issued[eid] = fresh
+            changed.append(fresh)
+        return changed
+
+    def clock_map(self) -> ClockMap:
+        """The latest clock map (offset, drift, confidence) for the status bar."""
+        return self._map
+
+    def proposals(self) -> dict[str, Proposal]:
+        """The latest issued proposal per event id."""
+        return dict(self._issued)
+
+    def _differs(self, old: Proposal, new: Proposal) -> bool:
+        return (abs(old.n - new.n) > self.settings.revise_s * self.rate or old.basis != new.basis
+                or old.anchor != new.anchor or old.type != new.type or old.t_logged != new.t_logged
+                or abs(old.confidence - new.confidence) >= 0.1 or old.early_risk != new.early_risk)

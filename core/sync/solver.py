@@ -1,0 +1,121 @@
+"""One pass over everything known so far: clock map, lateness, then a proposal per logged event.
+
+Offline sync and the causal engine both call :func:`solve`; the engine simply calls it again as audio
+and events arrive, so its final answers are the offline answers.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.model import Anchor, LoggedEvent
+from core.sync.candidates import AnchorIndex, Hypotheses, anchor_for, hypotheses
+from core.sync.choice import Choice, choose, clock_margin
+from core.sync.clock_map import ClockMap, Observation, fit_clock_map
+from core.sync.lateness import LatenessModel, learn_lateness
+from core.sync.proposal import Candidate, Proposal
+from core.sync.roles import CARD_TYPES, PATTERN_TYPES
+from core.sync.settings import SyncSettings
+
+MAP_WINDOW_S = 60.0
+"""Anchors this far either side of a logged time may pair with it when fitting the clock map."""
+
+
+DUPLICATE_WINDOW_S = 8.0
+"""Two entries of one type this close on the logger's clock may be one action logged twice."""
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """The clock map, the lateness model and a proposal (revision 0) per logged event id."""
+
+    clock_map: ClockMap
+    lateness: LatenessModel
+    proposals: dict[str, Proposal]
+
+
+def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
+          settings: SyncSettings) -> Solution:
+    """Estimate the clock map and lateness from all pairs, then place every event."""
+    whistles = AnchorIndex.build([a for a in anchors if a.kind == "whistle"], rate, 0.0, settings.pattern_gap_s)
+    surges = AnchorIndex.build([a for a in anchors if a.kind == "crowd_surge"], rate,
+                               settings.goal_surge_lead_s, settings.pattern_gap_s)
+    obs = _observations(events, whistles, surges)
+    lateness = LatenessModel()
+    cmap = fit_clock_map(obs, lateness.shifts, settings)
+    for _ in range(2):
+        lateness = learn_lateness(obs, cmap, lateness, settings)
+        cmap = fit_clock_map(obs, lateness.shifts, settings)
+    timings = {t: lateness.timing(t, settings) for t in {ev.type for ev in events}}
+    margins = {t: clock_margin(tm.dev, tm.w, settings) for t, tm in timings.items()}
+
+    def weigh(ev: LoggedEvent, claims: dict | None) -> Hypotheses:
+        index = None if ev.type in CARD_TYPES else anchor_for(ev.type, whistles, surges)
+        predicted = cmap.media_time(ev.t) - lateness.shift_for(ev.type)
+        keep = None if claims is None or index is None else _unclaimed(ev, index, first[ev.id].picks, claims)
+        return hypotheses(ev.type, predicted, index, timings[ev.type], settings, cmap.spread_s, keep)
+
+    first = {ev.id: weigh(ev, None) for ev in events}
+    claims: dict[tuple[int, int], list[tuple[LoggedEvent, float]]] = {}
+    for ev in events:
+        h = first[ev.id]
+        for k, j in enumerate(h.picks):
+            if h.probs[k] > 0.05:
+                claims.setdefault((id(h.index), int(j)), []).append((ev, float(h.probs[k])))
+    proposals = {}
+    for ev in events:
+        h = weigh(ev, claims)
+        margin, tm = margins[ev.type], timings[ev.type]
+        proposals[ev.id] = _proposal(ev, h, choose(h, margin, tm.dev, tm.w, settings), cmap, whistles, margin,
+                                     rate, settings)
+    return Solution(cmap, lateness, proposals)
+
+
+def _unclaimed(ev: LoggedEvent, index: AnchorIndex, picks: np.ndarray, claims: dict) -> np.ndarray:
+    """Per anchor, the chance no other logged event owns it (a duplicate entry may share its anchor)."""
+    keep = np.ones(len(index.anchors))
+    for j in picks:
+        for other, p in claims.get((id(index), int(j)), ()):
+            duplicate = other.type == ev.type and abs(other.t - ev.t) < DUPLICATE_WINDOW_S
+            if other.id != ev.id and not duplicate:
+                keep[j] *= 1.0 - p
+    return keep
+
+
+def _observations(events: Sequence[LoggedEvent], whistles: AnchorIndex, surges: AnchorIndex) -> list[Observation]:
+    obs = []
+    for ev in events:
+        if ev.type in CARD_TYPES:
+            continue
+        index = anchor_for(ev.type, whistles, surges)
+        if index is None:
+            continue
+        idx = index.between(ev.t - MAP_WINDOW_S, ev.t + MAP_WINDOW_S, first_only=ev.type in PATTERN_TYPES)
+        obs.append(Observation(ev.t, ev.type, index.times[idx], index.weights[idx]))
+    return obs
+
+
+def _proposal(ev: LoggedEvent, h: Hypotheses, c: Choice, cmap: ClockMap, whistles: AnchorIndex, margin: float,
+              rate: int, settings: SyncSettings) -> Proposal:
+    alternatives = tuple(_candidate(h, i, cmap, whistles, margin, rate) for i in c.order[:5])
+    chosen = alternatives[0]
+    basis = chosen.basis if chosen.basis != "clock" or cmap.pairs else "none"
+    return Proposal(
+        event_id=ev.id, type=ev.type, t_logged=ev.t, n=int(round(c.t * rate)), confidence=c.confidence,
+        basis=basis, anchor=chosen.anchor, alternatives=alternatives, why=c.why,
+        early_risk=c.early_p > settings.early_risk_p,
+    )
+
+
+def _candidate(h: Hypotheses, i: int, cmap: ClockMap, whistles: AnchorIndex, margin: float,
+               rate: int) -> Candidate:
+    if i < 0:
+        return Candidate(int(round((h.predicted + margin) * rate)), "clock", float(h.probs[-1]), None,
+                         f"clock map ({cmap.offset_s:+.2f} s, {cmap.drift_ppm:+.0f} ppm), typical lateness, "
+                         f"{margin:+.2f} s safety margin")
+    anchor = h.index.anchors[h.picks[i]]
+    basis = "whistle" if h.index is whistles else "crowd"
+    return Candidate(int(round(h.times[i] * rate)), basis, float(h.probs[i]), anchor,
+                     f"{basis} {h.predicted - h.times[i]:+.2f} s from the clock prediction")
