@@ -38,12 +38,17 @@ MIN_GAIN_LU = 4.0
 """A surge's peak is at least this far over the baseline..."""
 MIN_GAIN_SPREADS = 2.5
 """...and at least this many spreads of the bed: a restless crowd's own swells are not surges."""
-MIN_DURATION_S = 1.0
-"""A surge holds for at least this long (single shouts, syllables and drum hits do not)."""
+MIN_DURATION_S = 0.5
+"""The loud sound lasts at least this long: a near-miss "ooh" (about a second) does, a drum hit or a
+syllable does not. Loudness cannot tell an "ooh" from a short whistle blast or a spoken phrase; their
+anchors carry little confidence, which grows with gain, duration and steadiness (a goal's roar: 0.7+)."""
 PEAK_FALL_LU = 3.0
 """Once loudness falls this far under its peak, the peak is established and the surge is reported."""
 MAX_WAIT_S = 8.0
 """A surge still climbing or holding this long after its onset is reported anyway."""
+STEADY_LU = 0.6
+"""A roar's momentary loudness moves about this much per reading once it has risen; speech, with its
+words and pauses, moves about twice as much. Confidence falls as a surge gets rougher than this."""
 END_GAP_S = 2.0
 """A surge ends once its gain has stayed under the hold level this long (a roar takes breaths)."""
 
@@ -58,8 +63,16 @@ class _Candidate:
     peak_lufs: float
     held_until: int
     min_gain: float
+    last_lufs: float
+    roughness_sum: float = 0.0
+    roughness_count: int = 0
     below_since: int | None = None
     reported: bool = False
+
+    @property
+    def roughness(self) -> float:
+        """Mean change of momentary loudness per reading since the crossing (LU)."""
+        return self.roughness_sum / self.roughness_count if self.roughness_count else 0.0
 
 
 class CrowdSurgeDetector:
@@ -113,6 +126,9 @@ class CrowdSurgeDetector:
             else:
                 self._spread += (abs(gain) - self._spread) / min(self._warm, SPREAD_READINGS)
             return None
+        cand.roughness_sum += abs(level - cand.last_lufs)
+        cand.roughness_count += 1
+        cand.last_lufs = level
         if gain < HOLD_LU:
             if not self._qualifies(cand):
                 self._candidate = None
@@ -153,7 +169,8 @@ class CrowdSurgeDetector:
         if level - floor < MIN_RISE_LU:
             return None
         return _Candidate(onset=history[i][0] - self.step, baseline=self._baseline, peak_n=n, peak_lufs=level,
-                          held_until=n, min_gain=max(MIN_GAIN_LU, MIN_GAIN_SPREADS * self._spread))
+                          held_until=n, min_gain=max(MIN_GAIN_LU, MIN_GAIN_SPREADS * self._spread),
+                          last_lufs=level)
 
     def _close(self, n: int) -> Anchor | None:
         """The surge (if any) is over by sample ``n``: report it unless already done or too small."""
@@ -173,7 +190,8 @@ class CrowdSurgeDetector:
     def _anchor(self, cand: _Candidate, end: int) -> Anchor:
         gain = cand.peak_lufs - cand.baseline
         duration_s = self._duration(cand) / self.rate
-        confidence = (1.0 - math.exp(-(gain - OPEN_LU) / 4.0)) * (1.0 - math.exp(-duration_s / 2.0))
+        steadiness = min(1.0, STEADY_LU / max(cand.roughness, 1e-9))
+        confidence = (1.0 - math.exp(-(gain - OPEN_LU) / 4.0)) * (1.0 - math.exp(-duration_s / 2.0)) * steadiness
         # The loudest momentary window ends at peak_n; report its centre.
         return Anchor(kind="crowd_surge", start=cand.onset, end=end, confidence=round(confidence, 4),
                       peak=cand.peak_n - 2 * self.step, gain_lu=round(gain, 2))
