@@ -95,6 +95,7 @@ class WhistleDetector:
         self.hop = hop
         self.layout = BinLayout.for_geometry(rate, size)
         self._onset_offset = _step_offset(size, ONSET_FRACTION)
+        self._min_frames = int(np.ceil(MIN_SECONDS * rate / hop))
         self._history = np.zeros((HISTORY_FRAMES, self.layout.history[1] - self.layout.history[0]), np.float32)
         self._next = 0  # absolute index of the next frame expected
         self._cand: _Candidate | None = None
@@ -143,14 +144,21 @@ class WhistleDetector:
             cand.freq.append(freq)
             cand.level.append(float(ft.level_db[i]))
             cand.spectra.append(power[rows[i]])
-            if cand.onset is None and self._next - 1 >= cand.start + ONSET_AFTER:
-                self._measure_onset(cand)
+            self._maybe_measure(cand)
         cand = self._cand
         if cand is not None:
-            if cand.onset is None and self._next - 1 >= cand.start + ONSET_AFTER:
-                self._measure_onset(cand)
+            self._maybe_measure(cand)
             if self._next - 1 - cand.last > GAP_FRAMES:
                 self._close(out)
+
+    def _maybe_measure(self, cand: _Candidate) -> None:
+        """Measure the onset once the candidate is long enough to be judged and ONSET_AFTER frames exist.
+
+        The measurement only uses frames up to ``start + ONSET_AFTER``, so when it happens never changes it.
+        """
+        if (cand.onset is None and cand.last - cand.start + 1 >= self._min_frames
+                and self._next - 1 >= cand.start + ONSET_AFTER):
+            self._measure_onset(cand)
 
     @staticmethod
     def _reonset(cand: _Candidate, level: float) -> bool:
@@ -216,7 +224,7 @@ class WhistleDetector:
     def _close(self, out: list) -> None:
         cand = self._cand
         self._cand = None
-        if cand.onset is None:
+        if cand.onset is None and cand.last - cand.start + 1 >= self._min_frames:
             self._measure_onset(cand)
         result = self._judge(cand)
         if result is not None:
@@ -225,10 +233,13 @@ class WhistleDetector:
     def _judge(self, cand: _Candidate) -> Anchor | Rejection | None:
         if len(cand.frames) < 3:
             return None
-        start = int(round(cand.onset))
         end = cand.last * self.hop + self.size // 2 + self.hop
         span = cand.last - cand.start + 1
         seconds = span * self.hop / self.rate
+        if span < self._min_frames:
+            return Rejection("whistle", cand.start * self.hop + int(self._onset_offset), end,
+                             f"too short ({seconds * 1000:.0f} ms)")
+        start = int(round(cand.onset))
         fill = len(cand.frames) / span
         level = np.asarray(cand.level)
         core = np.flatnonzero(level >= level.max() - CORE_DB)[:CORE_FRAMES]
@@ -242,8 +253,6 @@ class WhistleDetector:
         def reject(reason: str) -> Rejection:
             return Rejection("whistle", start, end, reason)
 
-        if seconds < MIN_SECONDS:
-            return reject(f"too short ({seconds * 1000:.0f} ms)")
         if span >= MAX_FRAMES:
             return reject(f"too long for a blast ({seconds:.1f} s)")
         if not BAND_EDGE_HZ[0] <= f0 <= BAND_EDGE_HZ[1]:

@@ -59,36 +59,36 @@ class FrameFeatures:
 _TINY = np.float32(1e-20)
 
 
+_NEAR = np.arange(-LOCAL_HALF_WIDTH, LOCAL_HALF_WIDTH + 1)
+_OWN = np.arange(-PEAK_HALF_WIDTH, PEAK_HALF_WIDTH + 1)
+_OWN_IN_NEAR = slice(LOCAL_HALF_WIDTH - PEAK_HALF_WIDTH, LOCAL_HALF_WIDTH + PEAK_HALF_WIDTH + 1)
+
+
 def frame_features(power: np.ndarray, layout: BinLayout) -> tuple[np.ndarray, FrameFeatures]:
     """Row indices of ``power`` (frames x bins, linear power) that may be tonal, and their features.
 
     A row may be tonal when its strongest search-band bin holds at least GATE_SHARE of the band's
-    energy; only those rows get the full (costlier) feature set.
+    energy; only those rows get the full feature set (one gather of the bins around the peak and
+    around its 2nd harmonic).
     """
     s0, s1 = layout.search
     t0, t1 = layout.total
-    k_all = np.argmax(power[:, s0:s1], axis=1) + s0
-    peak_all = power[np.arange(len(power)), k_all]
-    total_all = power[:, t0:t1].sum(axis=1)
+    band = power[:, s0:s1]
+    k_rel = band.argmax(axis=1)
+    peak_all = np.take_along_axis(band, k_rel[:, None], axis=1)[:, 0]
+    total_all = np.add.reduce(power[:, t0:t1], axis=1)
     gated = np.flatnonzero(peak_all >= GATE_SHARE * total_all + _TINY)
-    power = power[gated]
-    k = k_all[gated]
-    peak = peak_all[gated]
-    total = total_all[gated].astype(np.float64) + _TINY
-    n = len(gated)
-    rows = np.arange(n)
-    offsets = np.arange(-PEAK_HALF_WIDTH, PEAK_HALF_WIDTH + 1)
-    local = power[rows[:, None], k[:, None] + offsets].sum(axis=1)
-    k2 = 2 * k
-    has_h2 = k2 + PEAK_HALF_WIDTH <= layout.nyquist_bin
-    h2_idx = np.minimum(k2[:, None] + offsets, layout.nyquist_bin)
-    h2 = np.where(has_h2, power[rows[:, None], h2_idx].sum(axis=1), 0.0)
-    near = np.clip(k[:, None] + np.arange(-LOCAL_HALF_WIDTH, LOCAL_HALF_WIDTH + 1), 0, layout.nyquist_bin)
-    around = power[rows[:, None], near].sum(axis=1, dtype=np.float64) + h2 + _TINY
-    rest_mean = np.maximum(total - local - h2, _TINY) / (t1 - t0 - 2 * len(offsets))
-    a = np.log(power[rows, k - 1] + _TINY)
-    b = np.log(peak + _TINY)
-    c = np.log(power[rows, k + 1] + _TINY)
+    k = k_rel[gated] + s0
+    idx = np.concatenate((k[:, None] + _NEAR, 2 * k[:, None] + _OWN), axis=1)
+    np.clip(idx, 0, layout.nyquist_bin, out=idx)
+    near = power[gated[:, None], idx]
+    own = near[:, _OWN_IN_NEAR]
+    local = own.sum(axis=1)
+    h2 = np.where(2 * k + PEAK_HALF_WIDTH <= layout.nyquist_bin, near[:, len(_NEAR):].sum(axis=1), 0.0)
+    total = total_all[gated] + _TINY
+    around = near[:, :len(_NEAR)].sum(axis=1) + h2 + _TINY
+    rest_mean = np.maximum(total - local - h2, _TINY) / (t1 - t0 - 2 * len(_OWN))
+    a, b, c = np.log(own[:, PEAK_HALF_WIDTH - 1:PEAK_HALF_WIDTH + 2] + _TINY).T
     denom = a - 2 * b + c
     delta = np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0)
     return gated, FrameFeatures(
@@ -96,5 +96,5 @@ def frame_features(power: np.ndarray, layout: BinLayout) -> tuple[np.ndarray, Fr
         level_db=10 * np.log10(local + _TINY),
         concentration=np.minimum((local + h2) / total, 1.0),
         local_concentration=np.minimum((local + h2) / around, 1.0),
-        prominence_db=10 * np.log10((peak + _TINY) / rest_mean),
+        prominence_db=10 * np.log10((own[:, PEAK_HALF_WIDTH] + _TINY) / rest_mean),
     )
