@@ -3,22 +3,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from tests.whistle_mixing import (CROWD_FILES, HARD_NEGATIVE_EXCLUDE, RATE, TUX_WHISTLES, anchors, detect_whistles,
-                                  read_mono)
+                                  detect_whistles_in_file, read_mono, reference_onset)
 
 
 def test_runswift_whistles_found_in_at_least_27_of_29_clips(shared_data):
     clips = sorted((shared_data / "whistle/runswift/whistle_yes").glob("*.wav"))
     assert len(clips) == 29
-    missed = [p.name for p in clips if not anchors(detect_whistles(read_mono(p)))]
+    missed = [p.name for p in clips if not anchors(detect_whistles_in_file(p))]
     assert len(clips) - len(missed) >= 27, missed
 
 
 def test_runswift_whistles_are_found_near_the_clip_end(shared_data):
     """The clips are the 2 s before a robot heard a whistle: its onset sits after 1.4 s."""
     for path in sorted((shared_data / "whistle/runswift/whistle_yes").glob("*.wav")):
-        for a in anchors(detect_whistles(read_mono(path))):
+        for a in anchors(detect_whistles_in_file(path)):
             assert 0.0 <= a.confidence <= 1.0
             assert 1800 <= a.freqs_hz[0] <= 4500
             assert a.end > a.start
@@ -26,7 +27,7 @@ def test_runswift_whistles_are_found_near_the_clip_end(shared_data):
 
 @pytest.mark.parametrize("name", TUX_WHISTLES)
 def test_tux_referee_whistles_detected(shared_data, name):
-    found = anchors(detect_whistles(read_mono(shared_data / "sfx/tuxfootball" / name)))
+    found = anchors(detect_whistles_in_file(shared_data / "sfx/tuxfootball" / name))
     assert found, name
     if name == "refwhistletwice.wav":
         assert len(found) == 2
@@ -41,14 +42,14 @@ def _hard_negatives(data):
 def test_no_whistles_in_hard_negatives_and_crowds(shared_data):
     paths = _hard_negatives(shared_data) + [shared_data / n for n in CROWD_FILES]
     assert len(paths) >= 16
-    false = {p.name: [a.start / RATE for a in anchors(detect_whistles(read_mono(p)))] for p in paths}
+    false = {p.name: [a.start / RATE for a in anchors(detect_whistles_in_file(p))] for p in paths}
     assert not any(false.values()), {k: v for k, v in false.items() if v}
 
 
 def test_candidates_in_hard_negatives_are_rejected_with_reasons(shared_data):
     reasons = set()
     for path in _hard_negatives(shared_data):
-        reasons |= {r.reason.split(" (")[0] for r in detect_whistles(read_mono(path))}
+        reasons |= {r.reason.split(" (")[0] for r in detect_whistles_in_file(path)}
     assert {"too short", "not tonal enough"} <= reasons
 
 
@@ -69,3 +70,17 @@ def test_block_sizes_give_identical_results(shared_data):
     results = [detect_whistles(samples, block) for block in (1, 37, RATE)]
     assert anchors(results[0])
     assert results[0] == results[1] == results[2]
+
+
+@pytest.mark.parametrize("keep_s", [0.1, 0.15, 0.2])
+def test_whistle_cut_off_by_the_end_of_the_file_is_found(shared_data, tmp_path, keep_s):
+    """A blast that lasts only 0.1-0.2 s before the file ends is still detected, at the right onset."""
+    name = "whistle_3_metres_robot_on_circle_coach_middle_edge_of_field.wav"
+    clip = read_mono(shared_data / "whistle/runswift/whistle_yes" / name)
+    onset, _, clear = reference_onset(clip.astype(np.float64))
+    assert clear
+    path = tmp_path / "cut.wav"
+    sf.write(path, clip[:onset + int(keep_s * RATE)], RATE)
+    found = anchors(detect_whistles_in_file(path))
+    assert len(found) == 1
+    assert abs(found[0].start - onset) <= 0.03 * RATE

@@ -9,8 +9,8 @@ import numpy as np
 import scipy.signal
 
 from core import ANALYSIS_RATE
-from core.detect.whistle import WhistleDetector
-from core.dsp.stft import StreamingSTFT
+from core.detect.offline import detect_file
+from core.detect.pipeline import DetectorPipeline
 from core.ingest.media import open_media
 from core.model import Anchor, AudioBlock, Rejection
 
@@ -29,14 +29,17 @@ def read_mono(path: Path | str) -> np.ndarray:
 
 
 def detect_whistles(samples: np.ndarray, block: int = RATE) -> list[Anchor | Rejection]:
-    """Feed ``samples`` in blocks of ``block`` through the STFT and the whistle detector."""
-    stft = StreamingSTFT()
-    detector = WhistleDetector(RATE, stft.size, stft.hop)
-    out: list[Anchor | Rejection] = []
-    for start in range(0, len(samples), block):
-        out += detector.process(stft.feed(AudioBlock(start, samples[start:start + block])))
-    out += detector.flush()
-    return out
+    """Whistle anchors and rejections from feeding ``samples`` in blocks of ``block`` through the pipeline."""
+    pipeline = DetectorPipeline(RATE)
+    outs = [pipeline.feed(AudioBlock(start, samples[start:start + block])) for start in range(0, len(samples), block)]
+    outs.append(pipeline.flush())
+    return [item for out in outs for item in out.anchors + out.rejections if item.kind == "whistle"]
+
+
+def detect_whistles_in_file(path: Path | str) -> list[Anchor | Rejection]:
+    """Whistle anchors and rejections that ``detect_file`` finds in ``path``."""
+    found = detect_file(str(path))
+    return [item for item in found.anchors + found.rejections if item.kind == "whistle"]
 
 
 def anchors(items: list[Anchor | Rejection]) -> list[Anchor]:
