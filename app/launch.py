@@ -119,6 +119,7 @@ def run_console(args: argparse.Namespace) -> int:
         if not (args.source == "device" or args.source.startswith("device:")):
             raise
         problem = f"{exc} — the console stays up; choose another source and restart"
+        print(f"matchsync console: {problem}", file=sys.stderr)
     store.set_meta("source", args.source)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

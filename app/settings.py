@@ -18,7 +18,7 @@ class ConsoleSettings:
     fft_size: int = 512
     db_floor: float = -80.0
     db_ceiling: float = -20.0
-    window_s: float = 20.0
+    window_s: float = 30.0
 
     def validated(self) -> ConsoleSettings:
         """The same settings with out-of-range values put back to their defaults."""

@@ -40,12 +40,26 @@ def cpu_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def operate(window: ConsoleWindow) -> None:
+    """For the screenshot: an operator accepts, nudges and rejects a few pending events with the keys'
+    handlers, and leaves the newest one selected."""
+    pending = [r.event.id for r in window.book.rows.values() if r.status == "pending" and r.proposal]
+    for eid, handler in zip(pending[:-1], ("do_accept", "do_nudge_fwd_second", "do_accept", "do_reject")):
+        window.select(eid)
+        getattr(window, handler)()
+    if pending:
+        window.select(pending[-1])
+    window.refresh_events()
+    window.timeline.paint(window.head_n)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=120.0)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--minutes", type=float, default=90.0)
     p.add_argument("--start-s", type=float, default=0.0, help="skip to this media time first (fast)")
+    p.add_argument("--screenshot", help="save the window as this PNG at the end (the README's picture)")
     args = p.parse_args()
 
     app = QApplication([])
@@ -54,7 +68,8 @@ def main() -> int:
     source, feed = open_demo(args.seed, args.minutes, 1.0, resume_n=int(args.start_s * 16000))
     worker = DspWorker(source, SyncEngine(source.rate), feed)
     window = ConsoleWindow(ConsoleSetup(worker, SessionStore(tmp / "bench.sqlite"), "bench",
-                                        ConsoleSettings(deadline_s=None), tmp / "settings.json",
+                                        ConsoleSettings(deadline_s=None if not args.screenshot else 60.0),
+                                        tmp / "settings.json",
                                         Keymap(tmp / "keys.json"), "benchmark"))
     window.resize(1600, 1000)
     window.show()
@@ -113,6 +128,9 @@ def main() -> int:
     wall = time.monotonic() - wall0
     cpu = cpu_seconds() - cpu0
     frames = window.timeline.frames_painted - frames0
+    if args.screenshot:
+        operate(window)
+        window.grab().save(args.screenshot)
     window.shutdown()
 
     half = len(backlog) // 2

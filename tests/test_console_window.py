@@ -70,6 +70,8 @@ def test_event_arrives_and_its_proposal_shows_in_table_and_lane(qtbot, console) 
     arrive(qtbot, window, events)
     window.refresh_events()
     row = window.book.rows["ev-1"]
+    assert row.proposal.basis == "whistle"
+    assert abs(row.proposal.n / window.rate - 4.0) < 0.1  # the whistle the excerpt has at 4.0 s
     table_row = window.model.ids.index("ev-1")
     proposed_cell = window.model.index(table_row, 3).data()
     assert proposed_cell == window.timecode(row.proposal.n)

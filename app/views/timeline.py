@@ -138,7 +138,7 @@ class Timeline(pg.GraphicsLayoutWidget):
 
     # --- loudness ----------------------------------------------------------------------------
     def _build_loudness(self) -> None:
-        self.loud.setYRange(-50, -10, padding=0)
+        self.loud.setYRange(-50, -12, padding=0)
         legend = self.loud.addLegend(offset=(8, 2), colCount=3, labelTextColor=TEXT)
         legend.setBrush(pg.mkBrush(15, 19, 23, 200))
         self.momentary = self.loud.plot(pen=pg.mkPen("#5aa9e6", width=1), name="momentary")
