@@ -123,21 +123,24 @@ def test_near_miss_ooh_is_a_smaller_surge_with_less_confidence(shared_data):
     assert ooh[0][0].confidence < roar[0][0].confidence
 
 
-def test_drum_hits_are_not_surges_and_short_blasts_or_words_are_weak_at_most(shared_data):
-    """Isolated drum hits 10 dB over the crowd make no surge. A whistle blast or a spoken word 10 dB over it
-    lasts about as long as an "ooh", so loudness may call it a surge, but only with little confidence."""
+def test_drum_hits_are_not_surges_and_blasts_or_speech_are_weak_at_most(shared_data):
+    """Isolated drum hits 10 dB over the crowd make no surge. A whistle blast, a word or a spoken phrase 10 dB
+    over it lasts about as long as an "ooh", so loudness may call it a surge, but only with little confidence
+    (speech wiggles with its words; a goal's roar scores over 0.5)."""
     t = np.arange(RATE // 4) / RATE
     drum = np.sin(2 * np.pi * 80 * t) * np.exp(-t / 0.06)
-    bed = crowd_bed(shared_data, 140, seed=3)
+    bed = crowd_bed(shared_data, 170, seed=3)
     hits = mix(bed, at_peak_level(drum, 10.0), [float(s) for s in range(20, 130, 3)])
     assert detect(hits) == []
     names = ("sfx/tuxfootball/refwhistleshort.wav", "sfx/tuxfootball/refwhistletwice.wav",
-             "whistle/runswift/whistle_no/say_player.wav", "whistle/runswift/whistle_no/say_body.wav")
+             "whistle/runswift/whistle_no/say_player.wav", "whistle/runswift/whistle_no/say_body.wav",
+             "whistle/runswift/whistle_no/whistle_2009_09_17_002607_talking.wav",
+             "whistle/runswift/whistle_no/whistle_2009_09_17_020907_talking.wav")
     shorts = bed
     for i, name in enumerate(names):
         shorts = mix(shorts, at_peak_level(decode(shared_data / name), 10.0), [20.0 + 25 * i, 32.0 + 25 * i])
     weak = [a.confidence for a, _ in detect(shorts)]
-    print(f"short blasts and words: {len(weak)} anchors of {2 * len(names)} sounds, confidence {weak}")
+    print(f"blasts, words and speech: {len(weak)} anchors of {2 * len(names)} sounds, confidence {weak}")
     assert all(c < 0.25 for c in weak)
 
 

@@ -46,9 +46,10 @@ PEAK_FALL_LU = 3.0
 """Once loudness falls this far under its peak, the peak is established and the surge is reported."""
 MAX_WAIT_S = 8.0
 """A surge still climbing or holding this long after its onset is reported anyway."""
-STEADY_LU = 0.6
-"""A roar's momentary loudness moves about this much per reading once it has risen; speech, with its
-words and pauses, moves about twice as much. Confidence falls as a surge gets rougher than this."""
+STEADY_LU = 0.5
+"""Wiggle (mean |second difference| of momentary loudness per reading) of a swelling roar or "ooh"
+(0.3-0.5 LU in simulated matches); speech and drumming go up and down with words and beats (1.2-2.4 LU).
+Confidence falls as a surge wiggles more than this."""
 END_GAP_S = 2.0
 """A surge ends once its gain has stayed under the hold level this long (a roar takes breaths)."""
 
@@ -64,20 +65,24 @@ class _Candidate:
     held_until: int
     min_gain: float
     last_lufs: float
-    roughness_sum: float = 0.0
-    roughness_count: int = 0
+    last_step: float = 0.0
+    wiggle_sum: float = 0.0
+    wiggle_count: int = 0
     below_since: int | None = None
     reported: bool = False
 
     @property
-    def roughness(self) -> float:
-        """Mean change of momentary loudness per reading since the crossing (LU)."""
-        return self.roughness_sum / self.roughness_count if self.roughness_count else 0.0
+    def wiggle(self) -> float:
+        """Mean |second difference| of momentary loudness since the crossing (LU per reading)."""
+        return self.wiggle_sum / self.wiggle_count if self.wiggle_count else 0.0
 
 
 class CrowdSurgeDetector:
     """Turns 100 ms loudness readings into ``crowd_surge`` anchors, causally and deterministically.
 
+    An anchor's ``start`` is where the rise began, ``peak`` the centre of the loudest momentary window so
+    far, ``end`` where loudness fell back under the hold level, or the moment of reporting for a surge
+    still going on then (a roar is reported while it lasts); ``gain_lu`` is peak over baseline.
     Readings quieter than -70 LUFS (silence, dropouts) neither move the baseline nor count as loud.
     """
 
@@ -126,9 +131,10 @@ class CrowdSurgeDetector:
             else:
                 self._spread += (abs(gain) - self._spread) / min(self._warm, SPREAD_READINGS)
             return None
-        cand.roughness_sum += abs(level - cand.last_lufs)
-        cand.roughness_count += 1
-        cand.last_lufs = level
+        step = level - cand.last_lufs
+        cand.wiggle_sum += abs(step - cand.last_step)
+        cand.wiggle_count += 1
+        cand.last_lufs, cand.last_step = level, step
         if gain < HOLD_LU:
             if not self._qualifies(cand):
                 self._candidate = None
@@ -170,7 +176,7 @@ class CrowdSurgeDetector:
             return None
         return _Candidate(onset=history[i][0] - self.step, baseline=self._baseline, peak_n=n, peak_lufs=level,
                           held_until=n, min_gain=max(MIN_GAIN_LU, MIN_GAIN_SPREADS * self._spread),
-                          last_lufs=level)
+                          last_lufs=level, last_step=level - history[-2][1] if len(history) > 1 else 0.0)
 
     def _close(self, n: int) -> Anchor | None:
         """The surge (if any) is over by sample ``n``: report it unless already done or too small."""
@@ -190,8 +196,8 @@ class CrowdSurgeDetector:
     def _anchor(self, cand: _Candidate, end: int) -> Anchor:
         gain = cand.peak_lufs - cand.baseline
         duration_s = self._duration(cand) / self.rate
-        steadiness = min(1.0, STEADY_LU / max(cand.roughness, 1e-9))
+        steadiness = min(1.0, STEADY_LU / max(cand.wiggle, 1e-9))
         confidence = (1.0 - math.exp(-(gain - OPEN_LU) / 4.0)) * (1.0 - math.exp(-duration_s / 2.0)) * steadiness
         # The loudest momentary window ends at peak_n; report its centre.
         return Anchor(kind="crowd_surge", start=cand.onset, end=end, confidence=round(confidence, 4),
-                      peak=cand.peak_n - 2 * self.step, gain_lu=round(gain, 2))
+                      peak=max(cand.onset, cand.peak_n - 2 * self.step), gain_lu=round(gain, 2))
