@@ -75,6 +75,7 @@ class SettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(
             lambda: self._apply(self.result_settings()))
         buttons.rejected.connect(self.reject)
+        self.accept_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         form.addRow(buttons)
 
     def result_settings(self) -> ConsoleSettings:

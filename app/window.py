@@ -97,6 +97,8 @@ class ConsoleWindow(QMainWindow):
         self.timeline = Timeline(self.rate, s.window_s, s.fft_size, (s.db_floor, s.db_ceiling))
         self.timeline.cursor_set.connect(lambda n: self.status.alert.setText(
             f"cursor at {self.clock.timecode(n, self.settings.fps)}"))
+        self.timeline.marker_dragged.connect(
+            lambda n: self._on_selected(lambda eid: self.book.set_time(eid, n)))
         self.model = EventTableModel(self.rate, self.timecode)
         self.table = QTableView()
         self.table.setModel(self.model)

@@ -139,3 +139,39 @@ def test_deadline_policy_accepts_as_auto_and_alerts(qtbot, console) -> None:
         media_n = db.execute("SELECT media_n FROM decisions").fetchone()[0]
     assert media_n - proposed_at >= window.rate  # not before the deadline
     assert "DEADLINE" in window.status.alert.text()
+
+
+def test_dragging_the_marker_overrides_and_reject_keeps_the_logged_time(qtbot, console) -> None:
+    window, events, session = console
+    arrive(qtbot, window, events)
+    window.refresh_events()
+    handle = window.timeline.handle
+    assert handle.isVisible()
+    handle.setValue(5.0)
+    handle.sigPositionChangeFinished.emit(handle)
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    logged_n = window.logged_to_media(6.0)
+    assert [d[1:] for d in stored_decisions(session)] == [
+        ("set_time", "alice", "pending", window.book.rows["ev-1"].proposal.n, "overridden", 5 * window.rate),
+        ("reject", "alice", "overridden", 5 * window.rate, "rejected", logged_n)]
+
+
+def test_help_overlay_lists_every_key_and_settings_persist(qtbot, console, tmp_path: Path) -> None:
+    window, _, _ = console
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert window.overlay.isVisible()
+    for action_id, keys in window.keymap.keys.items():
+        assert " / ".join(keys) in window.overlay.text()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert not window.overlay.isVisible()
+    window.do_settings()
+    dialog = window._settings_dialog
+    dialog.auto_on.setChecked(True)
+    dialog.auto.setValue(0.9)
+    dialog.fps.setCurrentText("29.97")
+    dialog.fft.setCurrentText("1024")
+    dialog.accept_button.click()
+    saved = (tmp_path / "config" / "settings.json").read_text()
+    assert '"auto_accept": 0.9' in saved and '"fps": "29.97"' in saved
+    assert window.settings.fft_size == 1024
+    qtbot.waitUntil(lambda: window.timeline.fft_size == 1024, timeout=5_000)  # the worker switched FFT size

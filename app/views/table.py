@@ -76,7 +76,7 @@ class EventTableModel(QAbstractTableModel):
             if n is None:
                 return ""
             earlier = (logged_n - n) / self.rate
-            return f"{max(earlier, 0.0):.2f}" + (" ⚠" if self._early_risk(row) else "")
+            return (f"{earlier:.2f}" if earlier > 0 else "later") + (" ⚠" if self._early_risk(row) else "")
         if col == "Conf":
             return "" if p is None else f"{p.confidence:.2f}"
         if col == "Basis":

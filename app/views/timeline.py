@@ -54,6 +54,8 @@ class Timeline(pg.GraphicsLayoutWidget):
     """The three linked plots. ``cursor_set`` carries the media sample the operator clicked."""
 
     cursor_set = Signal(int)
+    marker_dragged = Signal(int)
+    """The operator dragged the selected event's time marker to this media sample."""
 
     def __init__(self, rate: int, window_s: float, fft_size: int, levels: tuple[float, float]) -> None:
         super().__init__()
@@ -179,6 +181,12 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.selected_mark = pg.ScatterPlotItem(symbol="o", size=19, brush=None, pen=pg.mkPen(TEXT, width=2))
         for item in (self.logged_marks, self.time_marks, self.selected_mark):
             self.lane.addItem(item)
+        self.handle = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(TEXT, width=1),
+                                      hoverPen=pg.mkPen("#ffffff", width=3))
+        self.handle.hide()
+        self.handle.sigPositionChangeFinished.connect(
+            lambda line: self.marker_dragged.emit(int(round(line.value() * self.rate))))
+        self.lane.addItem(self.handle)
 
     def show_events(self, rows: list[tuple[EventRow, int]], selected: str | None) -> None:
         """Draw every event: (row, its logged time on the media clock)."""
@@ -198,6 +206,9 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.logged_marks.setData(logged_x, [0.75] * len(logged_x))
         self.time_marks.setData(time_x, [0.25] * len(time_x), brush=time_brush)
         self.selected_mark.setData(sel, [0.25] * len(sel))
+        if sel and not self.handle.moving:
+            self.handle.setValue(sel[0])
+        self.handle.setVisible(bool(sel))
         for status, xs in segments.items():
             self.links[status].setData(xs, [0.75, 0.25] * (len(xs) // 2))
 

@@ -1,0 +1,107 @@
+"""Live sources, logger feeds and the DSP worker, without a window."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from core.errors import InputError
+from core.ingest.media import open_media
+from core.live.feeds import FileFeed, TimedFeed
+from core.live.sources import PacedFileSource, StreamSource, open_source
+from core.live.worker import DISPLAY_HOP, DspWorker
+from core.model import LoggedEvent
+from core.sync.engine import SyncEngine
+from tests.console_media import write_excerpt
+
+
+@pytest.fixture(scope="module")
+def excerpt(shared_data: Path, tmp_path_factory) -> Path:
+    return write_excerpt(shared_data, tmp_path_factory.mktemp("media") / "excerpt.wav", seconds=12.0)
+
+
+def drain(source, until) -> np.ndarray:
+    got = []
+    deadline = time.monotonic() + 30
+    while not until(sum(len(g) for g in got)) and time.monotonic() < deadline:
+        got.append(source.ring.read()[1])
+        time.sleep(0.01)
+    return np.concatenate(got)
+
+
+def test_paced_file_delivers_the_file_exactly(excerpt: Path) -> None:
+    with open_media(str(excerpt)) as media:
+        expected = np.concatenate([b.samples for b in media])
+    source = PacedFileSource(str(excerpt), speed=40.0)
+    source.start()
+    got = drain(source, lambda n: n >= len(expected) and source.finished.is_set())
+    source.stop()
+    assert np.array_equal(got, expected)
+    assert source.error is None
+
+
+def test_resumed_source_replays_up_to_the_stop_point_without_pacing(excerpt: Path) -> None:
+    resume = 10 * 16_000
+    source = PacedFileSource(str(excerpt), speed=1.0, resume_n=resume)
+    t0 = time.monotonic()
+    source.start()
+    drain(source, lambda n: n >= resume)
+    took = time.monotonic() - t0
+    source.stop()
+    assert took < 5.0, f"10 s of audio before the resume point took {took:.1f} s"
+    assert source.live_from_n <= resume
+
+
+def test_stream_source_decodes_a_url(excerpt: Path) -> None:
+    source = StreamSource(excerpt.resolve().as_uri())
+    source.start()
+    source.finished.wait(20)
+    got = source.ring.read()[1]
+    assert source.error is None
+    assert abs(len(got) - 12 * 16_000) < 16_000 // 10
+
+
+def test_bad_sources_say_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        open_source(str(tmp_path / "missing.wav"))
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF0000WAVEjunk")
+    with pytest.raises(InputError, match="broken.wav"):
+        open_source(str(broken))
+
+
+def test_file_feed_follows_a_growing_file_and_names_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "logged.jsonl"
+    path.write_text('{"id": "a", "type": "foul", "t": 1.5}\n{"id": "b", "ty')
+    feed = FileFeed(path)
+    assert feed.poll(0) == [LoggedEvent("a", "foul", 1.5)]
+    with path.open("a") as f:
+        f.write('pe": "goal", "t": 9, "team": "home"}\nnot json\n{"id": "c", "type": "dance", "t": 1}\n')
+    [b] = feed.poll(0)
+    assert (b.id, b.type, b.t, b.extra) == ("b", "goal", 9.0, {"team": "home"})
+    assert [p.split(": ", 1)[0] for p in feed.problems] == [f"{path}:3", f"{path}:4"]
+    assert "unknown type 'dance'" in feed.problems[1]
+    assert feed.poll(0) == []
+
+
+def test_timed_feed_releases_in_media_order() -> None:
+    feed = TimedFeed([(300, LoggedEvent("late", "foul", 3.0)), (100, LoggedEvent("early", "foul", 1.0))])
+    assert feed.poll(99) == []
+    assert [e.id for e in feed.poll(100)] == ["early"]
+    assert [e.id for e in feed.poll(10_000)] == ["late"]
+
+
+def test_worker_keeps_lost_samples_in_place_as_silence(excerpt: Path) -> None:
+    source = PacedFileSource(str(excerpt))  # never started: the test writes its ring like a callback
+    worker = DspWorker(source, SyncEngine(source.rate), None)
+    ring_size = source.ring.capacity
+    source.ring.write(np.full(ring_size - 1000, 0.1, np.float32))
+    source.ring.write(np.full(5000, 0.1, np.float32))  # laps the reader: 4000 samples lost
+    update = worker.step()
+    assert update.ring.overruns == 1
+    assert update.gap_samples == 4000
+    assert update.head_n == ring_size + 4000  # the media clock counts the lost samples
+    assert len(update.columns) == (update.head_n - 512) // DISPLAY_HOP + 1
