@@ -41,12 +41,14 @@ def seeds_arg(text: str) -> list[int]:
     return [int(s) for s in text.split(",")]
 
 
-def simulated(seed: int, minutes: float, cache: Path) -> Path:
-    """The match folder for ``seed``, simulated once and reused."""
+def simulated(seed: int, minutes: float, cache: Path) -> tuple[Path, float | None]:
+    """The match folder for ``seed``, simulated once and reused, and the seconds simulating took (None: cached)."""
     folder = cache / f"seed{seed}-{minutes:g}min"
-    if not (folder / "meta.json").is_file():
-        write_match(build_match(seed, minutes), str(folder))
-    return folder
+    if (folder / "meta.json").is_file():
+        return folder, None
+    t0 = time.perf_counter()
+    write_match(build_match(seed, minutes), str(folder))
+    return folder, time.perf_counter() - t0
 
 
 def evaluate(folder: Path) -> dict:
@@ -111,9 +113,10 @@ def main() -> int:
     rows = []
     print(f"{'seed':>4s} {'blasts':>6s} {'found':>6s} {'recall':>7s} {'prec':>6s} {'med ms':>7s} {'p95 ms':>7s} "
           f"{'frag':>4s} {'distr':>5s} {'d.whis':>6s} {'unexpl':>6s} {'roars':>6s} {'surges':>6s} "
-          f"{'raw<=1s':>7s} {'raw spoil':>9s} {'det s':>6s}")
+          f"{'raw<=1s':>7s} {'raw spoil':>9s} {'det s':>6s} {'sim s':>6s}")
     for seed in args.seeds:
-        r = evaluate(simulated(seed, args.minutes, args.cache))
+        folder, sim_s = simulated(seed, args.minutes, args.cache)
+        r = evaluate(folder)
         rows.append(r)
         e = np.abs(r["errors"]) * 1000 if r["errors"] else np.zeros(1)
         referee = r["found"] + r["fragments"]
@@ -122,7 +125,8 @@ def main() -> int:
               f"{r['fragments']:4d} {sum(r['by_distractor'].values()):5d} "
               f"{r['distractor_whistles']:2d}/{r['placed_distractor_whistles']:<3d} {len(r['unexplained']):6d} "
               f"{r['roars_found']:2d}/{r['roars']:<3d} {r['surges']:6d} "
-              f"{r['raw'].get('success_1000ms', 0):7.1%} {r['raw'].get('spoiler_rate', 0):9.1%} {r['detect_s']:6.1f}",
+              f"{r['raw'].get('success_1000ms', 0):7.1%} {r['raw'].get('spoiler_rate', 0):9.1%} {r['detect_s']:6.1f} "
+              f"{'cached' if sim_s is None else f'{sim_s:6.1f}'}",
               flush=True)
         for u in r["unexplained"]:
             print(f"      unexplained whistle at {u['t']:.3f} s in {u['in']} {u['freqs_hz']}")

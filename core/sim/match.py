@@ -79,7 +79,10 @@ def build_match(seed: int, minutes: float) -> Match:
     meta = {
         "seed": seed, "minutes": minutes, "sample_rate": SIM_RATE, "samples": timeline.samples,
         "duration_s": timeline.samples / SIM_RATE,
-        "sources": {"origin": lib.origin, "files": list(lib.files)},
+        "sources": {"origin": lib.origin, "files": list(lib.files),
+                    "whistle_clips": {c.name: {"onset_in_source_s": c.source_onset_s, "freq_hz": round(c.freq_hz, 1),
+                                               "seconds": round(len(c.samples) / SIM_RATE, 4)}
+                                      for c in dict.fromkeys(lib.whistles + lib.long_whistles)}},
         "counts": dict(sorted(counts.items())),
         "halves": [{"kickoff_t": a / SIM_RATE, "end_t": b / SIM_RATE} for a, b in timeline.halves],
         "logger": {**model.to_json(), "mistakes": logged.mistakes},

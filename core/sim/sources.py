@@ -32,6 +32,8 @@ class WhistleClip:
     name: str
     samples: np.ndarray
     freq_hz: float
+    source_onset_s: float
+    """Where the blast starts in its source file (the measured onset the clip was cut at)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -77,7 +79,8 @@ def cut_whistles(name: str, samples: np.ndarray, clean_start: bool) -> list[Whis
         clip[:_FADE_IN] *= (0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, _FADE_IN))).astype(np.float32)
         clip[-_FADE_OUT:] *= np.linspace(1.0, 0.0, _FADE_OUT, dtype=np.float32)
         suffix = f"#{i + 1}" if len(chosen) > 1 else ""
-        clips.append(WhistleClip(name + suffix, clip / np.float32(np.abs(clip).max()), span.freq_hz))
+        clips.append(WhistleClip(name + suffix, clip / np.float32(np.abs(clip).max()), span.freq_hz,
+                                 round((span.onset - pad) / SIM_RATE, 5)))
     return clips
 
 
