@@ -79,7 +79,11 @@ def open_input(args: argparse.Namespace, resume_n: int):
 def launch(argv: list[str]) -> int:
     """Run the console (or the training mode) until its window closes."""
     if argv and argv[0] == "train":
-        from app.train import main as train_main
+        try:
+            from app.train import main as train_main
+        except ImportError:
+            print("matchsync train: training mode is not part of this build yet", file=sys.stderr)
+            return 2
         return train_main(argv[1:])
     args = build_parser().parse_args(argv[1:] if argv and argv[0] == "console" else argv)
     try:
@@ -98,6 +102,7 @@ def run_console(args: argparse.Namespace) -> int:
     from app.settings import load_settings, save_settings
     from app.theme import apply_theme
     from app.window import ConsoleSetup, ConsoleWindow
+    from core.live.sources import PacedSource
     from core.live.worker import DspWorker
     from core.session.store import SessionStore
     from core.sync.engine import SyncEngine
@@ -114,7 +119,8 @@ def run_console(args: argparse.Namespace) -> int:
     worker = None
     try:
         source, feed = open_input(args, resume_n)
-        worker = DspWorker(source, SyncEngine(source.rate), feed)
+        replayed = isinstance(source, PacedSource)  # recorded audio is replayed up to where it stopped
+        worker = DspWorker(source, SyncEngine(source.rate), feed, origin_n=0 if replayed else resume_n)
     except InputError as exc:
         if not (args.source == "device" or args.source.startswith("device:")):
             raise

@@ -105,3 +105,19 @@ def test_worker_keeps_lost_samples_in_place_as_silence(excerpt: Path) -> None:
     assert update.gap_samples == 4000
     assert update.head_n == ring_size + 4000  # the media clock counts the lost samples
     assert len(update.columns) == (update.head_n - 512) // DISPLAY_HOP + 1
+
+
+def test_reopened_live_source_continues_the_media_clock(excerpt: Path) -> None:
+    source = PacedFileSource(str(excerpt))  # stands in for a device: its ring is written directly
+    origin = 600 * 16_000
+    worker = DspWorker(source, SyncEngine(source.rate), None, origin_n=origin)
+    with open_media(str(excerpt)) as media:
+        for block in media:
+            source.ring.write(block.samples)
+    source.finished.set()
+    updates = [worker.step(), worker.step()]
+    whistles = [a for u in updates for a in u.anchors if a.kind == "whistle"]
+    assert updates[0].head_n == origin + 12 * 16_000
+    assert [round(a.start / 16_000 - 600, 1) for a in whistles] == [4.0, 10.0]
+    assert all(r.n > origin for u in updates for r in u.loudness)
+    assert updates[0].column_n0 == origin + 256

@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,15 +42,21 @@ class LiveUpdate:
 
 
 class DspWorker:
-    """Owns the pipeline and the engine; nothing else touches them."""
+    """Owns the pipeline and the engine; nothing else touches them.
 
-    def __init__(self, source: LiveSource, engine, feed, fft_size: int = 512) -> None:
+    ``origin_n`` is the media sample of the source's first sample: 0, except for a live source (device,
+    stream) reopened after an interruption, whose media clock continues where the session stopped.
+    """
+
+    def __init__(self, source: LiveSource, engine, feed, fft_size: int = 512, origin_n: int = 0) -> None:
         self.source = source
         self.engine = engine
         self.feed = feed
         self.pipeline = DetectorPipeline(source.rate)
         self.updates: queue.SimpleQueue[LiveUpdate] = queue.SimpleQueue()
-        self.head_n = 0
+        self.origin_n = origin_n
+        self._consumed = 0
+        self.head_n = origin_n
         self.gap_samples = 0
         self._fft_request = fft_size
         self._display: StreamingSTFT | None = None
@@ -88,17 +94,22 @@ class DspWorker:
         if not len(samples) and not new_events and not ending:
             return None
         t0 = time.perf_counter()
-        if start > self.head_n:  # samples lost to an overrun keep their place as silence
-            self.gap_samples += start - self.head_n
-            samples = np.concatenate((np.zeros(start - self.head_n, np.float32), samples))
-        block = AudioBlock(self.head_n, samples)
+        if start > self._consumed:  # samples lost to an overrun keep their place as silence
+            self.gap_samples += start - self._consumed
+            samples = np.concatenate((np.zeros(start - self._consumed, np.float32), samples))
+        block = AudioBlock(self._consumed, samples)
         out = self.pipeline.feed(block) if len(samples) else None
         columns, n0, size = self._display_columns(block)
-        self.head_n = block.end
+        self._consumed = block.end
+        self.head_n = self.origin_n + self._consumed
         anchors = tuple(out.anchors) if out else ()
         if ending:
             anchors += tuple(self.pipeline.flush().anchors)
             self.ended = True
+        loudness = tuple(out.loudness) if out else ()
+        if self.origin_n:
+            anchors = tuple(self._on_media_clock(a) for a in anchors)
+            loudness = tuple(replace(r, n=r.n + self.origin_n) for r in loudness)
         if anchors:
             self.engine.add_anchors(list(anchors))
         for event in new_events:
@@ -106,14 +117,18 @@ class DspWorker:
         proposals = tuple(self.engine.advance(self.head_n))
         peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
         update = LiveUpdate(
-            head_n=self.head_n, columns=columns, column_n0=n0, fft_size=size,
-            loudness=tuple(out.loudness) if out else (), anchors=anchors, events=new_events,
+            head_n=self.head_n, columns=columns, column_n0=self.origin_n + n0, fft_size=size,
+            loudness=loudness, anchors=anchors, events=new_events,
             proposals=proposals, clock=self.engine.clock_map(),
             peak_dbfs=20 * np.log10(peak) if peak > 0 else -120.0,
             backlog_samples=self.source.ring.backlog(), ring=self.source.ring.stats(),
             gap_samples=self.gap_samples, busy_s=time.perf_counter() - t0, ended=ending)
         self.updates.put(update)
         return update
+
+    def _on_media_clock(self, a: Anchor) -> Anchor:
+        o = self.origin_n
+        return replace(a, start=a.start + o, end=a.end + o, peak=None if a.peak is None else a.peak + o)
 
     def _display_columns(self, block: AudioBlock) -> tuple[np.ndarray, int, int]:
         size = self._fft_request
