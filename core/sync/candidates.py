@@ -48,6 +48,7 @@ class Hypotheses:
     probs: np.ndarray  # len(picks) + 1
     predicted: float  # clock-based action time
     sigma: float
+    lead_spread: float = 0.0  # the action may be up to this much before each anchor's action time
 
 
 def anchor_for(event_type: str, whistles: AnchorIndex, surges: AnchorIndex) -> AnchorIndex | None:
@@ -73,9 +74,11 @@ def hypotheses(event_type: str, predicted: float, index: AnchorIndex | None, tim
     picks = index.between(predicted - late_side, predicted + 6.0, first_only=event_type in PATTERN_TYPES)
     times = index.times[picks]
     dens = timing.density(predicted - times, map_sd)
-    p_det = settings.surge_detect_p if event_type in CROWD_TYPES else settings.whistle_detect_p
+    p_det = {"goal": settings.surge_detect_p, "shot": settings.shot_surge_p}.get(event_type,
+                                                                                 settings.whistle_detect_p)
     like = p_det * index.weights[picks] * dens / settings.clutter_per_s
     if keep is not None:
         like = like * keep[picks]
     probs = np.concatenate([like, [1.0 - p_det]])
-    return Hypotheses(index, picks, times, probs / probs.sum(), predicted, sigma)
+    spread = {"goal": settings.goal_lead_spread_s, "shot": settings.shot_lead_spread_s}.get(event_type, 0.0)
+    return Hypotheses(index, picks, times, probs / probs.sum(), predicted, sigma, spread)

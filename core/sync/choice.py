@@ -39,8 +39,10 @@ class Choice:
 
 def choose(h: Hypotheses, margin: float, dev: np.ndarray, w: np.ndarray, settings: SyncSettings) -> Choice:
     """The option with the least expected asymmetric loss over the posterior, and why it won."""
-    truth = np.concatenate([h.times, h.predicted - dev])
-    mass = np.concatenate([h.probs[:-1], h.probs[-1] * w / w.sum()])
+    # an anchor whose lead varies (a crowd's reaction) stands for a spread of action times before it
+    spread = np.linspace(0.0, h.lead_spread, 5)
+    truth = np.concatenate([(h.times[:, None] - spread[None, :]).ravel(), h.predicted - dev])
+    mass = np.concatenate([np.repeat(h.probs[:-1] / len(spread), len(spread)), h.probs[-1] * w / w.sum()])
     options = np.concatenate([h.times, [h.predicted + margin]])
     err = options[:, None] - truth[None, :]
     expected = (loss(err, settings) * mass[None, :]).sum(1)

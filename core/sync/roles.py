@@ -7,8 +7,12 @@ WHISTLE_TYPES = frozenset({"kickoff", "foul", "offside", "penalty_awarded", "hal
 PATTERN_TYPES = frozenset({"half_time", "full_time"})
 """Several blasts: only the first blast of a run is a candidate."""
 
-CROWD_TYPES = frozenset({"goal"})
-"""Truth is the action; the crowd's roar starts a fraction of a second after it."""
+CROWD_TYPES = frozenset({"goal", "shot"})
+"""Truth is the action; the crowd's roar (a goal) or "ooh" (a big chance) starts a fraction of a second
+after it. Most shots draw no surge, so for them the clock usually wins."""
+
+MAP_TYPES = WHISTLE_TYPES | {"goal"}
+"""Types whose anchor pairs are reliable enough to estimate the clock map and lateness from."""
 
 CARD_TYPES = frozenset({"yellow_card", "red_card"})
 """Shown some seconds after the foul's whistle."""

@@ -16,7 +16,7 @@ from core.sync.choice import Choice, choose, clock_margin
 from core.sync.clock_map import ClockMap, Observation, fit_clock_map
 from core.sync.lateness import LatenessModel, learn_lateness
 from core.sync.proposal import Candidate, Proposal
-from core.sync.roles import CARD_TYPES, PATTERN_TYPES
+from core.sync.roles import CARD_TYPES, CROWD_TYPES, MAP_TYPES, PATTERN_TYPES
 from core.sync.settings import SyncSettings
 
 MAP_WINDOW_S = 60.0
@@ -42,11 +42,12 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     whistles = AnchorIndex.build([a for a in anchors if a.kind == "whistle"], rate, 0.0, settings.pattern_gap_s)
     surges = AnchorIndex.build([a for a in anchors if a.kind == "crowd_surge"], rate,
                                settings.goal_surge_lead_s, settings.pattern_gap_s)
-    obs = _observations(events, whistles, surges)
+    obs = _observations(events, whistles, surges, MAP_TYPES)
+    learn_obs = obs + _observations(events, whistles, surges, CROWD_TYPES - MAP_TYPES)
     lateness = LatenessModel()
     cmap = fit_clock_map(obs, lateness.shifts, settings)
     for _ in range(2):
-        lateness = learn_lateness(obs, cmap, lateness, settings)
+        lateness = learn_lateness(learn_obs, cmap, lateness, settings)
         cmap = fit_clock_map(obs, lateness.shifts, settings)
     timings = {t: lateness.timing(t, settings) for t in {ev.type for ev in events}}
     margins = {t: clock_margin(tm.dev, tm.w, settings) for t, tm in timings.items()}
@@ -84,14 +85,13 @@ def _unclaimed(ev: LoggedEvent, index: AnchorIndex, picks: np.ndarray, claims: d
     return keep
 
 
-def _observations(events: Sequence[LoggedEvent], whistles: AnchorIndex, surges: AnchorIndex) -> list[Observation]:
+def _observations(events: Sequence[LoggedEvent], whistles: AnchorIndex, surges: AnchorIndex,
+                  types: frozenset[str]) -> list[Observation]:
     obs = []
     for ev in events:
-        if ev.type in CARD_TYPES:
+        if ev.type not in types:
             continue
         index = anchor_for(ev.type, whistles, surges)
-        if index is None:
-            continue
         idx = index.between(ev.t - MAP_WINDOW_S, ev.t + MAP_WINDOW_S, first_only=ev.type in PATTERN_TYPES)
         obs.append(Observation(ev.t, ev.type, index.times[idx], index.weights[idx]))
     return obs
