@@ -40,7 +40,8 @@ class SoundfileSource:
             try:
                 data = self._file.read(self._chunk, dtype="float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError) as exc:
-                self.damage = f"corrupt or truncated: decoding stops at {done / self.native_rate:.2f} s ({_reason(exc)})"
+                stop_s = done / self.native_rate
+                self.damage = f"corrupt or truncated: decoding stops at {stop_s:.2f} s ({_reason(exc)})"
                 return
             if len(data):
                 done += len(data)
