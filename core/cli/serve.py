@@ -1,0 +1,149 @@
+"""`matchsync serve`: intake, detectors, sync engine and sinks without a window, for one match
+(``--source``) or a match day (``--schedule``). Ctrl-C or SIGTERM stops cleanly, everything flushed."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from core.clock import FRAME_RATES
+from core.errors import InputError
+from core.serve.clock import Clock
+from core.serve.inputs import check_source, parse_demo
+from core.serve.scheduler import Scheduler
+from core.serve.schedule import load_schedule
+from core.serve.session import MatchSession, SessionConfig
+from core.serve.sinks import parse_any_sink
+from core.serve.status import StatusBoard
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the serve command."""
+    p = sub.add_parser("serve", help="run sessions headless (one source, or a schedule of fixtures)",
+                       description=__doc__)
+    p.add_argument("--source", help="demo, demo:SEED[:MINUTES], a media FILE or a stream URL")
+    p.add_argument("--schedule", help="fixtures (.ics or .csv) to serve, each at its kickoff")
+    p.add_argument("--events", help="logger events JSONL, followed as it grows")
+    p.add_argument("--intake-port", type=int, help="TCP JSON-lines port for network loggers (0: any free)")
+    p.add_argument("--host", default="127.0.0.1", help="address the intake binds (default 127.0.0.1)")
+    p.add_argument("--token", action="append", default=[], help="token loggers and feed clients present")
+    p.add_argument("--sink", action="append", default=[], metavar="SPEC",
+                   help="jsonl:PATH, webhook:URL, mqtt:HOST:PORT/PREFIX, ws:[HOST:]PORT, "
+                        "nats:HOST:PORT[,...]/COMPETITION[/MATCH] (repeatable)")
+    p.add_argument("--session", help="session file (one source) or folder (schedule)")
+    p.add_argument("--name", help="session name (default: from the source)")
+    p.add_argument("--speed", type=float, default=1.0, help="play recorded sources this many times live pace")
+    p.add_argument("--auto-accept", type=float, default=0.9, metavar="CONF",
+                   help="accept proposals at or above this confidence at once (default 0.9)")
+    p.add_argument("--deadline", type=float, default=10.0, metavar="S",
+                   help="accept the best proposal after it waited this many media seconds (default 10)")
+    p.add_argument("--margin", type=float, default=30.0, metavar="S",
+                   help="stop this many media seconds after the full-time event (default 30)")
+    p.add_argument("--hard-limit", type=float, metavar="S", help="stop a session after this many seconds")
+    p.add_argument("--lead", type=float, default=300.0, metavar="S",
+                   help="start each scheduled session this many seconds before kickoff (default 300)")
+    p.add_argument("--status", help="status JSON file (default: in the session folder for a schedule)")
+    p.add_argument("--fps", default="25", choices=sorted(FRAME_RATES), help="timecode frame rate")
+    p.set_defaults(func=run)
+    p.error = lambda message: _usage_error(message)  # one line, exit 2
+
+
+def _usage_error(message: str) -> None:
+    print(f"matchsync serve: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _check(args: argparse.Namespace) -> None:
+    if (args.source is None) == (args.schedule is None):
+        raise InputError("serve", "give exactly one of --source or --schedule")
+    if args.intake_port is not None and not 0 <= args.intake_port < 65536:
+        raise InputError("--intake-port", "must be a port number from 0 to 65535")
+    if args.intake_port is not None and not args.token:
+        raise InputError("--token", "the intake needs a token (--token SECRET)")
+    if args.schedule and args.intake_port is not None:
+        raise InputError("--intake-port", "network intake serves one match; a schedule takes events from "
+                                          "each fixture's source or events file")
+    if not 0 < args.speed <= 1000:
+        raise InputError("--speed", "must be above 0 and at most 1000")
+    if not 0 <= args.auto_accept <= 1:
+        raise InputError("--auto-accept", "must be a confidence from 0 to 1")
+    for name in ("deadline", "margin", "lead"):
+        if getattr(args, name) < 0:
+            raise InputError(f"--{name}", "must not be negative")
+    if args.hard_limit is not None and args.hard_limit <= 0:
+        raise InputError("--hard-limit", "must be positive")
+    for spec in args.sink:
+        parsed = parse_any_sink(spec)
+        if parsed.kind == "ws" and not args.token:
+            raise InputError("--token", "a WebSocket feed sink needs a token (--token SECRET)")
+
+
+def template(args: argparse.Namespace, name: str, session_path: Path) -> SessionConfig:
+    """Session settings from the command line."""
+    return SessionConfig(
+        name=name, source=args.source or "", session_path=session_path, sinks=tuple(args.sink),
+        events=args.events, speed=args.speed, auto_accept=args.auto_accept, deadline_s=args.deadline,
+        margin_s=args.margin, hard_limit_s=args.hard_limit, fps=args.fps, intake_port=args.intake_port,
+        intake_host=args.host, tokens=tuple(args.token))
+
+
+def _data_folder() -> Path:
+    return Path(platformdirs.user_data_dir("matchsync")) / "sessions"
+
+
+async def serve_one(args: argparse.Namespace, clock: Clock) -> int:
+    """Serve one source until it ends or a signal arrives."""
+    name = args.name or (f"demo-{parse_demo(args.source)[0]}" if parse_demo(args.source)
+                         else Path(args.source).stem or "stream")
+    path = Path(args.session) if args.session else _data_folder() / f"{name}.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    board = StatusBoard(args.status)
+    session: MatchSession
+
+    def on_state(report) -> None:
+        board.update(report)
+        if report.state == "live" and session.intake is not None:
+            host, port = session.intake.addresses()[0]
+            print(f"{name} intake tcp {host}:{port}", flush=True)
+
+    session = MatchSession(template(args, name, path), clock, on_state)
+    _on_signals(session.stop)
+    report = await session.run()
+    return 0 if report.state == "finished" else 1
+
+
+async def serve_schedule(args: argparse.Namespace, clock: Clock) -> int:
+    """Serve every fixture of the schedule at its time."""
+    fixtures = load_schedule(args.schedule)
+    for fixture in fixtures:
+        check_source(fixture.source)
+        for spec in fixture.sinks:
+            parse_any_sink(spec)
+    folder = Path(args.session) if args.session else _data_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    board = StatusBoard(args.status or folder / "schedule-status.json")
+    scheduler = Scheduler(fixtures, template(args, "", folder), folder, clock, board, args.lead)
+    _on_signals(scheduler.stop)
+    reports = await scheduler.run()
+    return 0 if all(r.state == "finished" for r in reports) else 1
+
+
+def _on_signals(stop) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the arguments, then serve until done or interrupted."""
+    _check(args)
+    if args.source is not None:
+        check_source(args.source)
+        if args.events is not None and not Path(args.events).is_file():
+            raise InputError(args.events, "events file not found")
+    main = serve_one if args.source is not None else serve_schedule
+    return asyncio.run(main(args, Clock()))

@@ -1,0 +1,106 @@
+"""A local JetStream cluster of ``nats-server`` processes on loopback: free ports, cluster routes and a
+store folder per node. For tests, benchmarks and a one-host match day; production points the NATS
+sink at the broadcaster's own cluster."""
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Node:
+    """One server: its client port, route port, store folder and process."""
+
+    name: str
+    port: int
+    route_port: int
+    store: Path
+    process: subprocess.Popen | None = None
+    log: Path = field(default=Path())
+
+    @property
+    def url(self) -> str:
+        """The client URL."""
+        return f"nats://127.0.0.1:{self.port}"
+
+
+class NatsCluster:
+    """``size`` JetStream nodes routed to each other; start, kill and restart single nodes."""
+
+    def __init__(self, folder: str | Path, size: int = 3, name: str = "matchsync") -> None:
+        self.binary = shutil.which("nats-server")
+        if self.binary is None:
+            raise FileNotFoundError("nats-server is not installed (Debian package nats-server)")
+        self.folder = Path(folder)
+        self.name = name
+        self.nodes = [Node(f"n{i}", free_port(), free_port(), self.folder / f"n{i}") for i in range(size)]
+        for node in self.nodes:
+            node.log = self.folder / f"{node.name}.log"
+
+    @property
+    def servers(self) -> list[str]:
+        """Every node's client URL."""
+        return [node.url for node in self.nodes]
+
+    @property
+    def addresses(self) -> str:
+        """``HOST:PORT,...`` as a NATS sink spec lists them."""
+        return ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
+
+    def start_node(self, node: Node) -> None:
+        """Start (or restart) one node with its routes to the others."""
+        node.store.mkdir(parents=True, exist_ok=True)
+        routes = ",".join(f"nats-route://127.0.0.1:{n.route_port}" for n in self.nodes if n is not node)
+        node.process = subprocess.Popen(
+            [self.binary, "-a", "127.0.0.1", "-p", str(node.port), "-n", node.name, "-js",
+             "-sd", str(node.store), "--cluster_name", self.name,
+             "--cluster", f"nats://127.0.0.1:{node.route_port}", "--routes", routes],
+            stdout=subprocess.DEVNULL, stderr=node.log.open("ab"))
+
+    def start(self, timeout_s: float = 20.0) -> None:
+        """Start every node and wait until JetStream has a meta leader."""
+        for node in self.nodes:
+            self.start_node(node)
+        self.wait_ready(timeout_s)
+
+    def wait_ready(self, timeout_s: float) -> None:
+        """Wait until every running node accepts clients and the cluster elected a meta leader."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            logs = "".join(n.log.read_text(errors="replace") for n in self.nodes if n.log.exists())
+            if "JetStream cluster new metadata leader" in logs or "Self is new JetStream cluster metadata leader" in logs:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"nats cluster not ready after {timeout_s} s (logs in {self.folder})")
+
+    def kill(self, node: Node) -> None:
+        """kill -9 one node."""
+        if node.process is not None:
+            node.process.send_signal(signal.SIGKILL)
+            node.process.wait()
+            node.process = None
+
+    def stop(self) -> None:
+        """Stop every node that still runs."""
+        for node in self.nodes:
+            if node.process is not None:
+                node.process.terminate()
+        for node in self.nodes:
+            if node.process is not None:
+                try:
+                    node.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.kill(node)
+                node.process = None
