@@ -14,6 +14,8 @@ SYSTEM_PACKAGES=(
   libportaudio2 pulseaudio pulseaudio-utils
   # simulator commentary, MQTT broker for sink tests, headless browser for the overlay tests
   espeak-ng mosquitto chromium sox
+  # NATS JetStream cluster for the match-day sink tests
+  nats-server
 )
 
 missing=()
