@@ -16,6 +16,8 @@ SYSTEM_PACKAGES=(
   espeak-ng mosquitto chromium sox
   # NATS JetStream cluster for the match-day sink tests
   nats-server
+  # LTC timecode decoding and the reference encoder (core/ltc)
+  libltc11
 )
 
 missing=()
