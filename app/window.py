@@ -26,6 +26,7 @@ from core.session.store import SessionStore
 
 PAINT_INTERVAL_MS = 25
 TABLE_REFRESH_S = 0.25
+STATUS_REFRESH_S = 0.1
 POSITION_SAVE_S = 1.0
 
 
@@ -72,6 +73,9 @@ class ConsoleWindow(QMainWindow):
         """Where the interrupted session stopped; the audio before it is replayed at full speed."""
         self._dirty = True
         self._last_table = 0.0
+        self._last_status = 0.0
+        self._last_update: LiveUpdate | None = None
+        self._peak_dbfs = -120.0
         self._last_position_save = 0.0
         self._ended = False
         self.setWindowTitle(f"MatchSync — {setup.title}")
@@ -180,6 +184,9 @@ class ConsoleWindow(QMainWindow):
         if self._dirty or now - self._last_table >= TABLE_REFRESH_S:
             self.refresh_events()
             self._last_table = now
+        if now - self._last_status >= STATUS_REFRESH_S:
+            self.refresh_status()
+            self._last_status = now
         if now - self._last_position_save >= POSITION_SAVE_S and self.head_n > self._resume_n:
             self.store.set_meta("position", str(self.head_n))
             self._last_position_save = now
@@ -206,18 +213,26 @@ class ConsoleWindow(QMainWindow):
             pending = self._pending_ids()
             if pending and self.selected not in pending:
                 self.select(pending[0])
-        src = self.worker.source
-        self.status.set_level(u.peak_dbfs)
-        self.status.set_health(u.ring.overruns + src.driver_overruns, (u.gap_samples) / self.rate,
+        self._peak_dbfs = max(self._peak_dbfs, u.peak_dbfs)
+        self._last_update = u
+        if u.ended:
+            self._end()
+        self.applied.emit(u)
+
+    def refresh_status(self) -> None:
+        """The status bar from the newest update (the level meter shows the peak since the last refresh)."""
+        u, src = self._last_update, self.worker.source
+        if u is None:
+            return
+        self.status.set_level(self._peak_dbfs)
+        self._peak_dbfs = -120.0
+        self.status.set_health(u.ring.overruns + src.driver_overruns, u.gap_samples / self.rate,
                                u.backlog_samples / self.rate, src.latency_s)
         cm = self.clock_map
         self.status.set_clock(getattr(cm, "offset_s", None), getattr(cm, "drift_ppm", None))
         self.status.set_time(self.head_n / self.rate, self.timecode(self.head_n))
         if src.error:
             self.status.alert.setText(src.error)
-        if u.ended:
-            self._end()
-        self.applied.emit(u)
 
     def _end(self) -> None:
         self._ended = True
