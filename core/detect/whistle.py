@@ -57,18 +57,21 @@ REONSET_FRAMES = 6
 ONSET_AFTER = 8
 BACKGROUND_FRAMES = (48, 8)
 """The background is the median over frames [start-48, start-8)."""
-ONSET_LOOKBACK = 10
+ONSET_LOOKBACK = 16
 NARROW_HALF_WIDTH = 4
 WIDE_HALF_WIDTH = 12
-ONSET_FRACTION = 0.25
-"""Onset = where the wide band's energy reaches this fraction of its early plateau."""
+ONSET_FRACTION = 1 / 16
+ONSET_OVER_BACKGROUND_DB = 6.0
+ONSET_MIN_DROP_DB = 3.0
+"""Onset = where the wide band's energy last rises through ONSET_FRACTION of its early peak (but at least
+ONSET_OVER_BACKGROUND_DB over the background and ONSET_MIN_DROP_DB under the peak), interpolated
+between frames and corrected for where a step onset puts that share of a frame's window energy."""
 
 
-def _step_offset(size: int, fraction: float) -> float:
-    """Samples from a frame's first sample to a step onset that leaves ``fraction`` of the window energy."""
+def _window_tail(size: int) -> np.ndarray:
+    """Share of a Hann frame's energy from each sample to its end (1 at sample 0, falling to 0)."""
     w2 = np.hanning(size + 1)[:size] ** 2
-    tail = np.cumsum(w2[::-1])[::-1] / w2.sum()
-    return float(np.argmax(tail < fraction))
+    return np.cumsum(w2[::-1])[::-1] / w2.sum()
 
 
 @dataclass(slots=True)
@@ -94,7 +97,7 @@ class WhistleDetector:
         self.size = size
         self.hop = hop
         self.layout = BinLayout.for_geometry(rate, size)
-        self._onset_offset = _step_offset(size, ONSET_FRACTION)
+        self._tail_share = _window_tail(size)
         self._min_frames = int(np.ceil(MIN_SECONDS * rate / hop))
         self._history = np.zeros((HISTORY_FRAMES, self.layout.history[1] - self.layout.history[0]), np.float32)
         self._next = 0  # absolute index of the next frame expected
@@ -187,6 +190,10 @@ class WhistleDetector:
         self._cand = new
         return new
 
+    def _step_offset(self, fraction: float) -> float:
+        """Samples from a frame's first sample to a step onset that leaves ``fraction`` of its window energy."""
+        return float(np.argmax(self._tail_share < fraction))
+
     def _remember(self, first: int, power: np.ndarray) -> None:
         """Copy the history bins of ``power`` (rows from frame ``first``) into the history ring."""
         h0, h1 = self.layout.history
@@ -213,13 +220,21 @@ class WhistleDetector:
         if cand.rise_db is None and background.any():
             cand.rise_db = float(wide[rel >= 0].max() - np.median(wide[background]))
             cand.narrow_rise_db = float(narrow[rel >= 0].max() - np.median(narrow[background]))
-        threshold = wide[rel >= 0].max() + 10 * np.log10(ONSET_FRACTION)
-        scan = np.flatnonzero((rel >= -ONSET_LOOKBACK) & (idx >= cand.floor) & (wide >= threshold))
-        j = int(scan[0])
-        crossing = float(idx[j])
-        if j > 0 and rel[j] > -ONSET_LOOKBACK and idx[j] > cand.floor and wide[j] > wide[j - 1]:
-            crossing -= (wide[j] - threshold) / (wide[j] - wide[j - 1])
-        cand.onset = max(crossing * self.hop + self._onset_offset, 0.0)
+        after = np.flatnonzero(rel >= 0)
+        top = int(after[np.argmax(wide[after])])
+        threshold = wide[top] + 10 * np.log10(ONSET_FRACTION)
+        if background.any():
+            threshold = max(threshold, float(np.median(wide[background])) + ONSET_OVER_BACKGROUND_DB)
+        threshold = min(threshold, wide[top] - ONSET_MIN_DROP_DB)
+        usable = (idx >= cand.floor) & (rel >= -ONSET_LOOKBACK)
+        below = np.flatnonzero(usable[:top] & (wide[:top] < threshold))
+        if len(below):  # the last rise through the threshold before the peak, interpolated in dB
+            j = int(below[-1]) + 1
+            crossing = idx[j] - (wide[j] - threshold) / (wide[j] - wide[j - 1])
+        else:  # above it as far back as we may look (stream start, or right after a re-onset dip)
+            crossing = float(idx[np.argmax(usable)])
+        fraction = 10 ** ((threshold - wide[top]) / 10)
+        cand.onset = max(crossing * self.hop + self._step_offset(fraction), 0.0)
 
     def _close(self, out: list) -> None:
         cand = self._cand
@@ -237,7 +252,7 @@ class WhistleDetector:
         span = cand.last - cand.start + 1
         seconds = span * self.hop / self.rate
         if span < self._min_frames:
-            return Rejection("whistle", cand.start * self.hop + int(self._onset_offset), end,
+            return Rejection("whistle", cand.start * self.hop + int(self._step_offset(0.5)), end,
                              f"too short ({seconds * 1000:.0f} ms)")
         start = int(round(cand.onset))
         fill = len(cand.frames) / span
