@@ -422,3 +422,15 @@ def test_spliced_mpegts_restarts_its_clock_and_keeps_the_first_format(tmp_path):
         expected = [(1.0 + priming_1 / 48_000) * ANALYSIS_RATE, first_len + (1.0 + priming_2 / 44_100) * ANALYSIS_RATE]
         for found, want in zip(peaks(y, 2), expected):
             assert abs(found - want) <= 3, (found, want)
+
+
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "FLOAT"])
+def test_samples_are_exactly_what_libsndfile_decodes(tmp_path, subtype):
+    """Whatever the sample format, the native-rate samples are libsndfile's own float conversion."""
+    path = tmp_path / f"{subtype}.wav"
+    x = np.clip(np.random.default_rng(3).standard_normal((3 * 16_000, 2)) * 0.3, -1, 1)
+    sf.write(path, x, 16_000, subtype=subtype)
+    expected, _ = sf.read(path, dtype="float32")
+    for channel in (0, 1):
+        y, _, _ = read_all(path, channel=channel)
+        np.testing.assert_array_equal(y, expected[:, channel])

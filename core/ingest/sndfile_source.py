@@ -12,6 +12,7 @@ from core.errors import InputError
 SOUNDFILE_MAGIC: tuple[bytes, ...] = (b"RIFF", b"RIFX", b"RF64", b"BW64", b"fLaC", b"OggS", b"FORM")
 """First bytes of the containers that go through soundfile; everything else goes through FFmpeg."""
 
+_PCM16_SCALE = np.float32(1 / 32768)
 _UNFINISHED_SIZE = 0xFFFF_F000
 _WAV_DATA_SHORT = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
 
@@ -32,20 +33,21 @@ class SoundfileSource:
         self.discontinuities: list[int] = []
         self.damage: str | None = _wav_truncation(self._file, self.native_rate)
         self._chunk = max(1, int(chunk_seconds * self.native_rate))
+        self._pcm16 = self._file.subtype == "PCM_16"  # numpy scales 16-bit PCM three times faster than libsndfile
 
     def chunks(self) -> Iterator[np.ndarray]:
         """Every sample in order; stops at the first undecodable part and says so in ``damage``."""
         done = 0
         while True:
             try:
-                data = self._file.read(self._chunk, dtype="float32", always_2d=True)
+                data = self._file.read(self._chunk, dtype="int16" if self._pcm16 else "float32", always_2d=True)
             except (sf.LibsndfileError, RuntimeError) as exc:
                 stop_s = done / self.native_rate
                 self.damage = f"corrupt or truncated: decoding stops at {stop_s:.2f} s ({_reason(exc)})"
                 return
             if len(data):
                 done += len(data)
-                yield data.T
+                yield (np.multiply(data, _PCM16_SCALE, dtype=np.float32) if self._pcm16 else data).T
             if len(data) < self._chunk:
                 return
 
