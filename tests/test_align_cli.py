@@ -1,0 +1,62 @@
+"""`matchsync align` run as a real process on media files: contract lines, rates that differ, bad feeds."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from core.align.simulated import feed_audio, master_audio, whole_sample
+from core.sim.match import build_match
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def align(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app.main", "align", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("feeds")
+    match = build_match(seed=2, minutes=3)
+    paths = {"master": folder / "master.wav", "cam2": folder / "cam2.flac", "silent": folder / "silent.wav",
+             "text": folder / "notes.wav"}
+    sf.write(paths["master"], master_audio(match, seconds=150.0, rate=48_000, seed=1), 48_000)
+    sf.write(paths["cam2"], feed_audio(match, offset_s=-3.7, drift_ppm=-130.0, seconds=120.0, rate=44_100, seed=2),
+             44_100)
+    sf.write(paths["silent"], np.zeros(60 * 48_000, np.float32), 48_000)
+    paths["text"].write_text("not audio\n")
+    return paths
+
+
+def test_align_writes_one_contract_line_per_feed(files, tmp_path):
+    out = tmp_path / "alignment.jsonl"
+    p = align(str(files["master"]), str(files["cam2"]), str(files["silent"]), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["feed"] for r in rows] == [str(files["cam2"]), str(files["silent"])]
+    cam2, silent = rows
+    assert abs(cam2["offset_s"] - whole_sample(-3.7)) <= 0.005
+    assert abs(cam2["drift_ppm"] + 130.0) <= 5.0
+    assert cam2["confidence"] >= 0.9
+    assert any("44100 Hz differs from the master's 48000 Hz" in w for w in cam2["warnings"])
+    assert silent["offset_s"] is None and silent["confidence"] == 0.0
+    assert "feed is silent" in " ".join(silent["warnings"])
+    assert "silent.wav: feed is silent" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("problem", ["missing", "text", "same"])
+def test_bad_input_is_one_line_and_exit_2(files, problem):
+    master = str(files["master"])
+    feed = {"missing": str(files["master"].with_name("nope.wav")), "text": str(files["text"]), "same": master}[problem]
+    p = align(master, feed, "--out", "-")
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("matchsync align: ") and feed in lines[0], p.stderr
