@@ -88,7 +88,10 @@ def evaluate(folder: Path) -> dict:
         if hits:
             roars_found += 1
             roar_errors.append(hits[0]["t"] - r["t"])
-    surge_near = sum(any(r["t"] - 1.0 <= s["t"] <= r["t_end"] for r in meta["goal_roars"] + meta["oohs"]) for s in surges)
+    surge_sources: dict[str, int] = {}
+    for s in surges:
+        source = _surge_source(s, meta)
+        surge_sources[source] = surge_sources.get(source, 0) + 1
     raw = score(read_events(str(folder / "truth.jsonl")), read_events(str(folder / "logged.jsonl")))["overall"]
     whistle_distractors = sum(by_distractor.get(k, 0) for k in ("fan_whistle", "slide_whistle", "far_whistle"))
     placed_whistle_distractors = sum(d["whistle_like"] for d in meta["distractors"])
@@ -96,7 +99,16 @@ def evaluate(folder: Path) -> dict:
             "whistle_anchors": len(whistles), "fragments": fragments, "by_distractor": by_distractor,
             "distractor_whistles": whistle_distractors, "placed_distractor_whistles": placed_whistle_distractors,
             "unexplained": unexplained, "roars": len(meta["goal_roars"]), "roars_found": roars_found,
-            "roar_errors": roar_errors, "surges": len(surges), "surges_near_crowd": surge_near, "raw": raw}
+            "roar_errors": roar_errors, "surges": len(surges), "surge_sources": surge_sources, "raw": raw}
+
+
+def _surge_source(surge: dict, meta: dict) -> str:
+    """What a crowd surge rose on: a goal roar, an ooh, a distractor (by kind), or nothing placed ('bed')."""
+    for key, label in (("goal_roars", "goal_roar"), ("oohs", "ooh")):
+        if any(r["t"] - 2.0 <= surge["t"] <= r["t_end"] for r in meta[key]):
+            return label
+    hit = next((d for d in meta["distractors"] if d["t"] - 1.0 <= surge["t"] <= d["t_end"] + 1.0), None)
+    return hit["kind"] if hit else "bed"
 
 
 def _overlaps(anchor: dict, start: float, end: float) -> bool:
@@ -154,8 +166,14 @@ def main() -> int:
     roar_err = [x for r in rows for x in r["roar_errors"]]
     print(f"goal roars found as crowd surges: {sum(r['roars_found'] for r in rows)}/{sum(r['roars'] for r in rows)}"
           + (f", surge onset minus roar onset median {np.median(roar_err):+.2f} s" if roar_err else ""))
-    print(f"crowd surges: {sum(r['surges'] for r in rows)}, of which near a goal roar or ooh: "
-          f"{sum(r['surges_near_crowd'] for r in rows)}")
+    sources: dict[str, int] = {}
+    for r in rows:
+        for k, v in r["surge_sources"].items():
+            sources[k] = sources.get(k, 0) + v
+    surges = sum(r["surges"] for r in rows)
+    crowd = sources.get("goal_roar", 0) + sources.get("ooh", 0)
+    print(f"crowd surges: {surges}, on goal roars or oohs {crowd} ({crowd / max(1, surges):.1%}); "
+          f"by what they rose on: {dict(sorted(sources.items(), key=lambda kv: -kv[1]))}")
     print(f"raw logged times: success at 1000 ms {np.mean([r['raw'].get('success_1000ms', 0) for r in rows]):.1%}, "
           f"spoiler rate {np.mean([r['raw'].get('spoiler_rate', 0) for r in rows]):.1%} (mean over matches)")
     return 0

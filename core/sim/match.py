@@ -67,7 +67,10 @@ def build_match(seed: int, minutes: float) -> Match:
     logged = log_match(r_log, model, timeline.actions)
     bed = build_bed(r_bed, lib)
     placements, cued = _cued_sounds(r_sound, lib, bed, timeline)
+    # distractors keep clear of referee blasts and of each goal's build-up and roar onset, so every
+    # detection can be attributed (they may still overlap a roar's sustain, as drums and chants do)
     busy = [(b["n"], b["n_end"]) for b in cued["whistle_blasts"]]
+    busy += [(round((r["goal_t"] - 6.0) * SIM_RATE), round((r["t_peak"] + 2.0) * SIM_RATE)) for r in cued["goal_roars"]]
     extra = distractors.plan(r_extra, lib, timeline.samples, busy, minutes / 90.0)
     for d in extra:
         placements.append(Placement(d.n, d.samples * np.float32(bed.rms_at(d.n) * db(d.rel_db)), d.kind))

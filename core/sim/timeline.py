@@ -113,8 +113,10 @@ def build_timeline(rng: np.random.Generator, minutes: float) -> Timeline:
     k2, ft = ht + brk, ht + brk + half
     p = _Planner(rng, [(k1, ht), (k2, ft)])
     p.taken = [(k1 - 1.0, k1 + 8.0), (ht - 3.0, ht + 6.0), (k2 - 1.0, k2 + 8.0), (ft - 3.0, ft + 8.0)]
-    teams = ("home", "away")
-    team = lambda: teams[int(rng.integers(2))]  # noqa: E731
+
+    def team() -> str:
+        return ("home", "away")[int(rng.integers(2))]
+
     for t, kind in ((k1, "kickoff"), (k2, "kickoff")):
         p.cue(t, "blast", p.act(t, kind, team()), "long")
     p.cue(ht, "blast", p.act(ht, "half_time", ""), "short")
