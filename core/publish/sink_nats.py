@@ -12,6 +12,7 @@ JetStream) subject ``matchsync_heartbeat.<COMPETITION>.<MATCH>``, outside the st
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -107,6 +108,8 @@ class NatsSink:
         self.ack_timeout_s = ack_timeout_s
         self.duplicates = 0
         """Publications the server recognised as already stored (re-sent after a failure)."""
+        self.failures = 0
+        """Batches that failed (the runner re-sends them from its cursor)."""
         self._nc: nats.NATS | None = None
         self._js = None
         self._stream_ready = False
@@ -122,12 +125,16 @@ class NatsSink:
 
     async def deliver(self, pubs: Sequence[Publication]) -> None:
         """Publish the batch in order; raise on the first revision the stream did not acknowledge."""
-        js = await self._jetstream()
-        for pub in pubs:
-            ack = await js.publish(self.subject, pub.to_json().encode(), timeout=self.ack_timeout_s,
-                                   stream=self.target.stream,
-                                   headers={"Nats-Msg-Id": f"{pub.id}:{pub.revision}"})
-            self.duplicates += bool(ack.duplicate)
+        try:
+            js = await self._jetstream()
+            for pub in pubs:
+                ack = await js.publish(self.subject, pub.to_json().encode(), timeout=self.ack_timeout_s,
+                                       stream=self.target.stream,
+                                       headers={"Nats-Msg-Id": f"{pub.id}:{pub.revision}"})
+                self.duplicates += bool(ack.duplicate)
+        except Exception:
+            self.failures += 1
+            raise
 
     async def heartbeat(self, message: dict) -> None:
         """Publish the heartbeat on plain NATS (not stored)."""
@@ -141,6 +148,19 @@ class NatsSink:
             self._nc = None
 
 
+async def _subscribe(js, target: NatsTarget, match: str, attempts: int = 20):
+    """An ordered consumer of the match's subject from its first message; retried while the cluster
+    elects a new leader after losing a node."""
+    for attempt in range(attempts):
+        try:
+            return await js.subscribe(target.subject(match), stream=target.stream, ordered_consumer=True,
+                                      deliver_policy=DeliverPolicy.ALL)
+        except (TimeoutError, nats.errors.Error):
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def follow_match(servers: Sequence[str], competition: str, match: str,
                        idle_s: float | None = None) -> AsyncIterator[Publication]:
     """Every publication of one match from the start of the stream, then live ones, each revision
@@ -149,8 +169,7 @@ async def follow_match(servers: Sequence[str], competition: str, match: str,
     nc = await connect(servers)
     try:
         js = nc.jetstream()
-        sub = await js.subscribe(target.subject(match), stream=target.stream, ordered_consumer=True,
-                                 deliver_policy=DeliverPolicy.ALL)
+        sub = await _subscribe(js, target, match)
         seen: set[tuple[str, int]] = set()
         while True:
             try:
