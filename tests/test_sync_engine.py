@@ -181,3 +181,19 @@ def test_proposal_json_follows_the_contract():
     row = sync_events(anchors, events, RATE)[0].to_json(RATE)
     assert {"id", "type", "t_logged", "t", "confidence", "basis", "anchor_t"} <= set(row)
     assert row["basis"] == "whistle" and abs(row["anchor_t"] - 60.0) < 1e-3 and 0 <= row["confidence"] <= 1
+
+
+def test_provisional_time_uses_the_clock_map_without_risking_early():
+    m = make_match(5, minutes=30.0, busy=2.0)
+    engine = SyncEngine(RATE)
+    provisional = []
+    for t, kind, item in _arrivals(m):
+        engine.add_anchors([item]) if kind == 0 else engine.add_event(item)
+        engine.advance(int(t * RATE))
+        if kind == 1 and engine.clock_map().pairs >= 5:
+            provisional.append(engine.provisional(item) / RATE - m.truth[item.id][1])
+    provisional = np.array(provisional)
+    assert len(provisional) > 40
+    assert np.mean(provisional < -0.5) <= 0.05  # only typed-early entries may still be early
+    cmap = engine.clock_map()
+    assert 0.9 < cmap.confidence <= 1.0 and abs(cmap.drift_ppm) <= 250

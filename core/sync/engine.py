@@ -9,9 +9,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+import numpy as np
+
 from core import ANALYSIS_RATE
 from core.model import Anchor, LoggedEvent
 from core.sync.clock_map import ClockMap
+from core.sync.lateness import LatenessModel
 from core.sync.proposal import Proposal
 from core.sync.settings import SyncSettings
 from core.sync.solver import solve
@@ -27,6 +30,7 @@ class SyncEngine:
         self._events: dict[str, LoggedEvent] = {}
         self._issued: dict[str, Proposal] = {}
         self._map = ClockMap.prior(self.settings)
+        self._lateness = LatenessModel()
         self._dirty = False
         self.n = 0
 
@@ -49,6 +53,7 @@ class SyncEngine:
         self._dirty = False
         solution = solve(self._anchors, list(self._events.values()), self.rate, self.settings)
         self._map = solution.clock_map
+        self._lateness = solution.lateness
         changed = []
         for eid, fresh in solution.proposals.items():
             old = self._issued.get(eid)
@@ -62,6 +67,17 @@ class SyncEngine:
     def clock_map(self) -> ClockMap:
         """The latest clock map (offset, drift, confidence) for the status bar."""
         return self._map
+
+    def provisional(self, event: LoggedEvent) -> int:
+        """A media time for publishing ``event`` before any decision: the clock map, and only as much
+        lateness correction as leaves at most ``provisional_early_p`` chance of being early (issue 10)."""
+        timing = self._lateness.timing(event.type, self.settings)
+        order = np.argsort(timing.dev)
+        cdf = np.cumsum(timing.w[order])
+        worst = float(timing.dev[order][np.searchsorted(cdf, self.settings.provisional_early_p)])
+        predicted = self._map.media_time(event.t) - self._lateness.shift_for(event.type)
+        margin = max(0.0, -worst - self.settings.spoiler_s) + 2.0 * self._map.spread_s
+        return int(round((predicted + margin) * self.rate))
 
     def proposals(self) -> dict[str, Proposal]:
         """The latest issued proposal per event id."""

@@ -39,3 +39,4 @@ class SyncSettings:
     # causal engine
     revise_s: float = 0.03
     early_risk_p: float = 0.02
+    provisional_early_p: float = 0.01
