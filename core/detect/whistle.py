@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.detect.whistle_features import BinLayout, FrameFeatures, frame_features
-from core.detect.whistle_spectrum import blast_spectrum
+from core.detect.whistle_spectrum import blast_spectrum, partial_count
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 256
@@ -44,6 +44,8 @@ MIN_LOCAL_CONCENTRATION = 0.7
 MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
 """At the very start of a stream there is no background to see an onset against: demand more."""
 BAND_EDGE_HZ = (1850.0, 4450.0)
+MAX_PARTIALS = 4.0
+"""More partials than this around the peak (median over the loudest frames) is a voice, not a whistle."""
 MIN_RISE_DB = 10.0
 MIN_WIDE_RISE_DB = 5.0
 """Rise of the narrow (+-NARROW_HALF_WIDTH) and wide (+-WIDE_HALF_WIDTH) band over the background."""
@@ -275,6 +277,9 @@ class WhistleDetector:
         if fill < MIN_FILL or local < MIN_LOCAL_CONCENTRATION or conc < MIN_CONCENTRATION:
             return reject(f"not tonal enough (fill {fill:.2f}, concentration {local:.2f} within 1 kHz, "
                           f"{conc:.2f} over 1-7.8 kHz)")
+        partials = partial_count(np.asarray([cand.spectra[i] for i in core]), freq[core], self.layout)
+        if partials > MAX_PARTIALS:
+            return reject(f"voice-like comb of partials ({partials:.1f} near the peak)")
         if cand.rise_db is None:
             if conc < MIN_CONCENTRATION_UNSEEN_ONSET:
                 return reject(f"onset not seen (stream start) and concentration {conc:.2f} too low")

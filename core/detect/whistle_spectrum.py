@@ -1,5 +1,6 @@
-"""Candidate-level spectral checks for the whistle detector, on the mean power spectrum of a blast's
-loudest frames (averaging over frames smooths a crowd's noise while a whistle's line stays)."""
+"""Candidate-level spectral checks for the whistle detector: concentration on the mean power spectrum of
+a blast's loudest frames (averaging smooths a crowd's noise while a whistle's line stays), and the
+number of partials near the peak frame by frame (a voice's harmonic comb shows several)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,3 +41,19 @@ def blast_spectrum(mean_power: np.ndarray, freq_hz: float, layout: BinLayout) ->
         local_concentration=min((own + h2) / around, 1.0),
         harmonic_db=10 * np.log10((h2 + tiny) / (own + tiny)) if h2 else -99.0,
     )
+
+
+PARTIAL_HALF_WIDTH = 12
+PARTIAL_DB = -10.0
+"""Local maxima within PARTIAL_HALF_WIDTH bins of a frame's peak and at most PARTIAL_DB under it count."""
+
+
+def partial_count(spectra: np.ndarray, freqs_hz: np.ndarray, layout: BinLayout) -> float:
+    """Median over frames (rows of ``spectra``) of the partials around each frame's peak at ``freqs_hz``."""
+    k = np.round(freqs_hz / layout.hz_per_bin).astype(int)
+    idx = np.clip(k[:, None] + np.arange(-PARTIAL_HALF_WIDTH, PARTIAL_HALF_WIDTH + 1), 0, spectra.shape[1] - 1)
+    seg = spectra[np.arange(len(k))[:, None], idx]
+    mid = seg[:, 1:-1]
+    floor = seg.max(axis=1, keepdims=True) * 10 ** (PARTIAL_DB / 10)
+    peaks = (mid >= seg[:, :-2]) & (mid > seg[:, 2:]) & (mid >= floor)
+    return float(np.median(peaks.sum(axis=1)))
