@@ -1,6 +1,7 @@
 """The operator console's main window: observes the worker's values, sends decisions to the event book."""
 from __future__ import annotations
 
+import queue
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from core.session.store import SessionStore
 PAINT_INTERVAL_MS = 25
 TABLE_REFRESH_S = 0.25
 STATUS_REFRESH_S = 0.1
+APPLY_BUDGET_S = 0.012
 POSITION_SAVE_S = 1.0
 
 
@@ -173,10 +175,11 @@ class ConsoleWindow(QMainWindow):
         if self.worker is not None:
             if self.setup.synchronous:
                 self.worker.step()
-            while True:
+            budget_end = time.monotonic() + APPLY_BUDGET_S  # a catching-up worker must not freeze the GUI
+            while time.monotonic() < budget_end:
                 try:
                     update = self.worker.updates.get_nowait()
-                except Exception:  # queue.Empty
+                except queue.Empty:
                     break
                 self.apply_update(update)
         self.run_deadline_policy()

@@ -77,6 +77,7 @@ def main() -> int:
     rate = source.rate
     stalls: list[float] = []
     backlog: list[tuple[float, float]] = []
+    busy: list[float] = []
     box_latency: list[float] = []
     proposal_latency: list[float] = []
     seen: set[str] = set()
@@ -98,6 +99,7 @@ def main() -> int:
     def on_applied(u) -> None:
         now = time.monotonic()
         backlog.append((now, u.backlog_samples / rate))
+        busy.append(u.busy_s)
         for a in u.anchors:
             t = wall_of(a.start)
             if a.kind == "whistle" and t is not None:
@@ -117,12 +119,13 @@ def main() -> int:
     timer.timeout.connect(on_probe)
     timer.start()
 
-    while source.live_from_wall is None:  # skipping ahead (not measured)
+    while source.live_from_wall is None or not worker.updates.empty():  # skipping ahead (not measured)
         app.processEvents()
         time.sleep(0.002)
     frames0, cpu0, wall0 = window.timeline.frames_painted, cpu_seconds(), time.monotonic()
     stalls.clear()
     backlog.clear()
+    busy.clear()
     QTimer.singleShot(int(args.seconds * 1000), app.quit)
     app.exec()
     wall = time.monotonic() - wall0
@@ -150,7 +153,8 @@ def main() -> int:
         print(f"event and whistle both available to proposal on screen: median "
               f"{1000 * statistics.median(proposal_latency):.0f} ms, max {1000 * max(proposal_latency):.0f} ms "
               f"({len(proposal_latency)} proposals)")
-    print(f"events {len(window.book.rows)}, overruns {source.ring.stats().overruns}")
+    print(f"longest DSP step: {1000 * max(busy, default=0):.0f} ms; "
+          f"events {len(window.book.rows)}, overruns {source.ring.stats().overruns}")
     return 0
 
 
