@@ -36,6 +36,7 @@ class SyncSettings:
     goal_lead_spread_s: float = 0.8
     shot_lead_spread_s: float = 1.7
     pattern_gap_s: float = 4.0
+    card_min_delay_s: float = 5.0
     # causal engine
     revise_s: float = 0.03
     early_risk_p: float = 0.02

@@ -6,7 +6,7 @@ and events arrive, so its final answers are the offline answers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +22,11 @@ from core.sync.settings import SyncSettings
 MAP_WINDOW_S = 60.0
 """Anchors this far either side of a logged time may pair with it when fitting the clock map."""
 
+
+CARD_WINDOW_S = 90.0
+"""A card's foul is the last whistled foul logged at most this long before the card."""
+
+FOUL_TYPES = frozenset({"foul", "penalty_awarded"})
 
 DUPLICATE_WINDOW_S = 8.0
 """Two entries of one type this close on the logger's clock may be one action logged twice."""
@@ -49,12 +54,14 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     for _ in range(2):
         lateness = learn_lateness(learn_obs, cmap, lateness, settings)
         cmap = fit_clock_map(obs, lateness.shifts, settings)
-    timings = {t: lateness.timing(t, settings) for t in {ev.type for ev in events}}
+    types = {ev.type for ev in events}
+    timings = {t: lateness.timing(t, settings) for t in types}
+    shifts = {t: lateness.shift_for(t) for t in types}
     margins = {t: clock_margin(tm.dev, tm.w, settings) for t, tm in timings.items()}
 
     def weigh(ev: LoggedEvent, claims: dict | None) -> Hypotheses:
         index = None if ev.type in CARD_TYPES else anchor_for(ev.type, whistles, surges)
-        predicted = cmap.media_time(ev.t) - lateness.shift_for(ev.type)
+        predicted = cmap.media_time(ev.t) - shifts[ev.type]
         keep = None if claims is None or index is None else _unclaimed(ev, index, first[ev.id].picks, claims)
         return hypotheses(ev.type, predicted, index, timings[ev.type], settings, cmap.spread_s, keep)
 
@@ -71,7 +78,26 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
         margin, tm = margins[ev.type], timings[ev.type]
         proposals[ev.id] = _proposal(ev, h, choose(h, margin, tm.dev, tm.w, settings), cmap, whistles, margin,
                                      rate, settings)
+    for ev in events:
+        if ev.type in CARD_TYPES:
+            proposals[ev.id] = _after_its_foul(proposals[ev.id], ev, events, proposals, rate, settings)
     return Solution(cmap, lateness, proposals)
+
+
+def _after_its_foul(card: Proposal, ev: LoggedEvent, events: Sequence[LoggedEvent], proposals: dict[str, Proposal],
+                    rate: int, settings: SyncSettings) -> Proposal:
+    """A card is shown some time after its foul's whistle: never place it before that."""
+    fouls = [e for e in events if e.type in FOUL_TYPES and ev.t - CARD_WINDOW_S <= e.t <= ev.t
+             and proposals[e.id].basis == "whistle"]
+    if not fouls:
+        return card
+    whistle = proposals[fouls[-1].id].anchor
+    floor = whistle.start + int(settings.card_min_delay_s * rate)
+    if card.n >= floor:
+        return card
+    why = (f"shown at least {settings.card_min_delay_s:.0f} s after its foul's whistle at {whistle.start / rate:.2f} s "
+           f"(the clock alone said {card.n / rate:.2f} s)")
+    return replace(card, n=floor, basis="whistle", anchor=whistle, why=why, early_risk=False)
 
 
 def _unclaimed(ev: LoggedEvent, index: AnchorIndex, picks: np.ndarray, claims: dict) -> np.ndarray:
