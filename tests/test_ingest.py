@@ -434,3 +434,10 @@ def test_samples_are_exactly_what_libsndfile_decodes(tmp_path, subtype):
     for channel in (0, 1):
         y, _, _ = read_all(path, channel=channel)
         np.testing.assert_array_equal(y, expected[:, channel])
+
+
+def test_blocks_are_read_only_values(shared_data):
+    _, blocks, _ = read_all(shared_data / "crowd/freesound/applause.wav", block_samples=5000)
+    for block in blocks:
+        with pytest.raises(ValueError):
+            block.samples[0] = 1.0

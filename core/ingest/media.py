@@ -68,14 +68,17 @@ class MediaReader:
             if held < self.block_samples:
                 continue
             joined = np.concatenate(pending) if len(pending) > 1 else pending[0]
+            joined.flags.writeable = False  # blocks are values, and these share one buffer
             whole = held - held % self.block_samples
             for offset in range(0, whole, self.block_samples):
-                yield AudioBlock(n, joined[offset : offset + self.block_samples].copy())
+                yield AudioBlock(n, joined[offset : offset + self.block_samples])
                 n += self.block_samples
             pending = [joined[whole:]] if held > whole else []
             held -= whole
         if held:
-            yield AudioBlock(n, np.concatenate(pending))
+            last = np.concatenate(pending)
+            last.flags.writeable = False
+            yield AudioBlock(n, last)
         if self._source.damage:
             raise InputError(self.path, self._source.damage)
 
