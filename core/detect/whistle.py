@@ -41,6 +41,8 @@ MIN_SECONDS = 0.08
 MIN_FILL = 0.6
 MIN_CONCENTRATION = 0.3
 MIN_LOCAL_CONCENTRATION = 0.7
+MIN_SPREAD_CONCENTRATION = 0.85
+"""The peak (or, for a strongly warbling whistle, +-400 Hz around it) must hold this share of +-1 kHz."""
 MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
 """At the very start of a stream there is no background to see an onset against: demand more."""
 BAND_EDGE_HZ = (1850.0, 4450.0)
@@ -265,7 +267,7 @@ class WhistleDetector:
         spectrum = blast_spectrum(np.mean([cand.spectra[i] for i in core], axis=0),
                                   float(np.median(freq[core])), self.layout)
         f0 = spectrum.freq_hz
-        conc, local = spectrum.concentration, spectrum.local_concentration
+        conc, local, spread = spectrum.concentration, spectrum.local_concentration, spectrum.spread_concentration
 
         def reject(reason: str) -> Rejection:
             return Rejection("whistle", start, end, reason)
@@ -274,9 +276,10 @@ class WhistleDetector:
             return reject(f"too long for a blast ({seconds:.1f} s)")
         if not BAND_EDGE_HZ[0] <= f0 <= BAND_EDGE_HZ[1]:
             return reject(f"out of band ({f0:.0f} Hz)")
-        if fill < MIN_FILL or local < MIN_LOCAL_CONCENTRATION or conc < MIN_CONCENTRATION:
-            return reject(f"not tonal enough (fill {fill:.2f}, concentration {local:.2f} within 1 kHz, "
-                          f"{conc:.2f} over 1-7.8 kHz)")
+        if (fill < MIN_FILL or conc < MIN_CONCENTRATION
+                or (local < MIN_LOCAL_CONCENTRATION and spread < MIN_SPREAD_CONCENTRATION)):
+            return reject(f"not tonal enough (fill {fill:.2f}, concentration {local:.2f} within 1 kHz "
+                          f"({spread:.2f} with warble spread), {conc:.2f} over 1-7.8 kHz)")
         partials = partial_count(np.asarray([cand.spectra[i] for i in core]), freq[core], self.layout)
         if partials > MAX_PARTIALS:
             return reject(f"voice-like comb of partials ({partials:.1f} near the peak)")

@@ -17,7 +17,12 @@ class BlastSpectrum:
     freq_hz: float
     concentration: float        # peak (+-PEAK_HALF_WIDTH) and its 2nd harmonic over 1-7.8 kHz energy
     local_concentration: float  # the same over the energy within +-1 kHz (plus the 2nd harmonic)
+    spread_concentration: float  # as local_concentration, counting +-SPREAD_HALF_WIDTH bins as the peak's
     harmonic_db: float          # 2nd harmonic relative to the peak, dB (-99 above Nyquist)
+
+
+SPREAD_HALF_WIDTH = 12
+"""A strongly warbling pea whistle spreads over about +-400 Hz in the mean spectrum."""
 
 
 def _cluster(power: np.ndarray, centre: int, half: int) -> float:
@@ -30,15 +35,18 @@ def blast_spectrum(mean_power: np.ndarray, freq_hz: float, layout: BinLayout) ->
     tiny = 1e-20
     k0 = int(round(freq_hz / layout.hz_per_bin))
     k = k0 - 3 + int(np.argmax(mean_power[k0 - 3:k0 + 4]))
-    own = _cluster(mean_power, k, PEAK_HALF_WIDTH)
-    h2 = _cluster(mean_power, 2 * k, PEAK_HALF_WIDTH) if 2 * k + PEAK_HALF_WIDTH <= layout.nyquist_bin else 0.0
+    has_h2 = 2 * k + SPREAD_HALF_WIDTH <= layout.nyquist_bin
+    own, spread = _cluster(mean_power, k, PEAK_HALF_WIDTH), _cluster(mean_power, k, SPREAD_HALF_WIDTH)
+    h2 = _cluster(mean_power, 2 * k, PEAK_HALF_WIDTH) if has_h2 else 0.0
+    h2_spread = _cluster(mean_power, 2 * k, SPREAD_HALF_WIDTH) if has_h2 else 0.0
     t0, t1 = layout.total
     total = float(mean_power[t0:t1].sum()) + tiny
-    around = _cluster(mean_power, k, LOCAL_HALF_WIDTH) + h2 + tiny
+    around = _cluster(mean_power, k, LOCAL_HALF_WIDTH) + tiny
     return BlastSpectrum(
         freq_hz=k * layout.hz_per_bin,
         concentration=min((own + h2) / total, 1.0),
-        local_concentration=min((own + h2) / around, 1.0),
+        local_concentration=min((own + h2) / (around + h2), 1.0),
+        spread_concentration=min((spread + h2_spread) / (around + h2_spread), 1.0),
         harmonic_db=10 * np.log10((h2 + tiny) / (own + tiny)) if h2 else -99.0,
     )
 
