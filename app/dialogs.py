@@ -29,7 +29,7 @@ class HelpOverlay(QLabel):
             f"<tr><td style='padding:3px 18px; color:#f2c14e; font-family:monospace'>"
             f"{escape(' / '.join(keymap.keys[a.id]))}</td><td style='padding:3px 18px'>{escape(a.label)}</td></tr>"
             for a in ACTIONS)
-        self.setText(f"<h2>Keys</h2><table>{rows}</table>"
+        self.setText(f"<h2>Keys</h2><table align='center'>{rows}</table>"
                      "<p style='color:#7d8a96'>Click the spectrogram to set the cursor.</p>")
         self.setGeometry(self.parentWidget().rect())
         self.raise_()

@@ -42,6 +42,8 @@ QProgressBar::chunk {{ background: qlineargradient(x1:0, y1:0, x2:1, y2:0, stop:
                        stop:1 #ff6b6b); }}
 QPushButton {{ background: #222a33; border: 1px solid #33404c; padding: 4px 12px; }}
 QPushButton:focus {{ border-color: {ACCENT}; }}
+QCheckBox::indicator {{ width: 12px; height: 12px; border: 1px solid #5a6773; background: #0b0e11; }}
+QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
 QLineEdit, QComboBox, QDoubleSpinBox, QSpinBox {{ background: #0b0e11; border: 1px solid #33404c;
                                                 padding: 2px 4px; }}
 """

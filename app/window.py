@@ -224,9 +224,10 @@ class ConsoleWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         """The status bar from the newest update (the level meter shows the peak since the last refresh)."""
-        u, src = self._last_update, self.worker.source
+        u = self._last_update
         if u is None:
             return
+        src = self.worker.source
         self.status.set_level(self._peak_dbfs)
         self._peak_dbfs = -120.0
         self.status.set_health(u.ring.overruns + src.driver_overruns, u.gap_samples / self.rate,
