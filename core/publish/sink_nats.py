@@ -3,8 +3,10 @@
 Spec (``--sink``): ``nats:HOST:PORT[,HOST:PORT...]/COMPETITION[/MATCH][?replicas=N]``. List every
 node of a cluster so the client can fail over. The stream ``MATCHSYNC_<COMPETITION>`` holds the
 subjects ``matchsync.<COMPETITION>.*``; each match publishes on ``matchsync.<COMPETITION>.<MATCH>``
-(MATCH defaults to the session name) with the header ``Nats-Msg-Id: id:revision``, so a revision the
-sink re-sends after a failover or a restart is dropped by the server within the duplicate window.
+(MATCH defaults to the session name) with the header ``Nats-Msg-Id: MATCH:id:revision``, so a revision
+the sink re-sends after a failover or a restart is dropped by the server within the duplicate window.
+(JetStream deduplicates per stream and event ids are unique only within a match, so the id carries the
+match's subject token: two matches' ``ev-0001:1`` must both be stored.)
 Replicas default to the number of listed servers, at most 3. Heartbeats go on the plain (not
 JetStream) subject ``matchsync_heartbeat.<COMPETITION>.<MATCH>``, outside the stream.
 
@@ -104,6 +106,7 @@ class NatsSink:
         self.target = target
         self.name = name
         self.subject = target.subject(session)
+        self.match_token = self.subject.rsplit(".", 1)[1]
         self.heartbeat_subject = self.subject.replace("matchsync.", "matchsync_heartbeat.", 1)
         self.ack_timeout_s = ack_timeout_s
         self.duplicates = 0
@@ -130,11 +133,15 @@ class NatsSink:
             for pub in pubs:
                 ack = await js.publish(self.subject, pub.to_json().encode(), timeout=self.ack_timeout_s,
                                        stream=self.target.stream,
-                                       headers={"Nats-Msg-Id": f"{pub.id}:{pub.revision}"})
+                                       headers={"Nats-Msg-Id": self.message_id(pub)})
                 self.duplicates += bool(ack.duplicate)
         except Exception:
             self.failures += 1
             raise
+
+    def message_id(self, pub: Publication) -> str:
+        """The dedupe key of one revision within the competition's stream."""
+        return f"{self.match_token}:{pub.id}:{pub.revision}"
 
     async def heartbeat(self, message: dict) -> None:
         """Publish the heartbeat on plain NATS (not stored)."""

@@ -71,6 +71,7 @@ class SessionReport:
     reason: str | None = None
     started: datetime | None = None
     live: datetime | None = None
+    stopping: datetime | None = None
     stopped: datetime | None = None
     media_s: float = 0.0
     events: int = 0
@@ -116,6 +117,7 @@ class MatchSession:
         """Ask the session to stop (any time, also before it is live)."""
         if not self.stop_requested.is_set():
             self.report.reason = reason
+            self.report.stopping = self.clock.now()
             self.stop_requested.set()
 
     def _state(self, state: str) -> None:
