@@ -144,6 +144,23 @@ def test_drum_hits_are_not_surges_and_blasts_or_speech_are_weak_at_most(shared_d
     assert all(c < 0.25 for c in weak)
 
 
+def test_cheer_during_a_drum_band_is_a_surge_of_its_own(shared_data):
+    """Drumming over the crowd raises a weak surge; a cheer 3.5 s or 7 s into it still gets its own onset."""
+    t = np.arange(RATE // 4) / RATE
+    drum = at_peak_level(np.sin(2 * np.pi * 80 * t) * np.exp(-t / 0.06), 8.0)
+    bed = crowd_bed(shared_data, 120, seed=7)
+    bands = (30.0, 80.0)
+    for start in bands:
+        bed = mix(bed, drum, [start + 0.25 * k for k in range(48)])
+    times = [bands[0] + 3.5, bands[1] + 7.0]
+    clip = at_level(decode(shared_data / "sfx/tuxfootball/crowdcheer.wav"), 10.0)
+    found = detect(mix(bed, clip, times))
+    cheers = [a for a, _ in found if a.confidence >= 0.5]
+    print(f"drums then cheers: {[(round(a.start / RATE, 2), a.confidence) for a, _ in found]}")
+    assert len(cheers) == 2
+    assert all(abs(a.start / RATE - t) <= ONSET_TOLERANCE_S for a, t in zip(cheers, times))
+
+
 def test_silence_gap_is_not_a_surge_and_the_meter_recovers(shared_data):
     bed = crowd_bed(shared_data, 90, seed=4)
     bed[40 * RATE: 60 * RATE] = 0.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.dsp.loudness import ABSOLUTE_GATE_LUFS, MOMENTARY_STEPS, STEPS_PER_SECOND
 from core.model import Anchor, LoudnessReading
@@ -50,6 +50,9 @@ STEADY_LU = 0.5
 """Wiggle (mean |second difference| of momentary loudness per reading) of a swelling roar or "ooh"
 (0.3-0.5 LU in simulated matches); speech and drumming go up and down with words and beats (1.2-2.4 LU).
 Confidence falls as a surge wiggles more than this."""
+SPLIT_S = 2.5
+"""A quick new rise starting at least this long after a surge's onset, to 3 LU over everything heard in
+it before, is a surge of its own (a goal's roar over a drum band or a chant)."""
 END_GAP_S = 2.0
 """A surge ends once its gain has stayed under the hold level this long (a roar takes breaths)."""
 
@@ -65,6 +68,7 @@ class _Candidate:
     held_until: int
     min_gain: float
     last_lufs: float
+    levels: list[float] = field(default_factory=list)
     last_step: float = 0.0
     wiggle_sum: float = 0.0
     wiggle_count: int = 0
@@ -135,6 +139,7 @@ class CrowdSurgeDetector:
         cand.wiggle_sum += abs(step - cand.last_step)
         cand.wiggle_count += 1
         cand.last_lufs, cand.last_step = level, step
+        cand.levels.append(level)
         if gain < HOLD_LU:
             if not self._qualifies(cand):
                 self._candidate = None
@@ -144,6 +149,12 @@ class CrowdSurgeDetector:
             return self._close(n) if n - cand.below_since >= END_GAP_S * self.rate else None
         cand.held_until, cand.below_since = n, None
         if level > cand.peak_lufs:
+            new = self._open()
+            if new is not None and new.onset >= cand.onset + SPLIT_S * self.rate:
+                rise = len(cand.levels) - (n - new.onset) // self.step
+                if rise > 0 and level >= max(cand.levels[:rise]) + OPEN_LU:
+                    self._candidate = new
+                    return None if cand.reported or not self._qualifies(cand) else self._anchor(cand, new.onset)
             cand.peak_n, cand.peak_lufs = n, level
         if cand.reported or not self._qualifies(cand):
             return None
@@ -176,7 +187,8 @@ class CrowdSurgeDetector:
             return None
         return _Candidate(onset=history[i][0] - self.step, baseline=self._baseline, peak_n=n, peak_lufs=level,
                           held_until=n, min_gain=max(MIN_GAIN_LU, MIN_GAIN_SPREADS * self._spread),
-                          last_lufs=level, last_step=level - history[-2][1] if len(history) > 1 else 0.0)
+                          last_lufs=level, levels=[level],
+                          last_step=level - history[-2][1] if len(history) > 1 else 0.0)
 
     def _close(self, n: int) -> Anchor | None:
         """The surge (if any) is over by sample ``n``: report it unless already done or too small."""
