@@ -17,6 +17,10 @@ from core.sync.settings import SyncSettings
 from core.sync.solver import solve
 
 
+MAX_WARNINGS = 50
+"""Problem lines reported one by one; the rest are counted."""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `sync` command."""
     p = sub.add_parser("sync", help="propose corrected times for logged events from the match audio")
@@ -34,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def read_logged(path: str) -> list[LoggedEvent]:
     """Usable events of a logged JSONL file; each bad line is reported on stderr and skipped.
 
-    Raises InputError when the file cannot be read or holds no usable event.
+    Raises InputError (one line, nothing else printed) when the file cannot be read or holds no usable event.
     """
     p = Path(path)
     if not p.is_file():
@@ -44,6 +48,7 @@ def read_logged(path: str) -> list[LoggedEvent]:
     except OSError as exc:
         raise InputError(path, f"cannot read ({exc.strerror})") from None
     events: list[LoggedEvent] = []
+    problems: list[str] = []
     seen: set[str] = set()
     last_t = -math.inf
     for number, line in enumerate(text.splitlines(), start=1):
@@ -53,16 +58,21 @@ def read_logged(path: str) -> list[LoggedEvent]:
         if event is not None and event.id in seen:
             problem, event = f"duplicate id {event.id!r} (the first one is kept)", None
         if problem:
-            _warn(path, number, problem)
+            problems.append(f"line {number}: {problem}")
             continue
         if event.t < last_t:
-            _warn(path, number, f"{event.id}: out of order (t {event.t:g} s after an event at {last_t:g} s); "
-                                "it is placed by its own time")
+            problems.append(f"line {number}: {event.id}: out of order (t {event.t:g} s after an event at "
+                            f"{last_t:g} s); it is placed by its own time")
         last_t = max(last_t, event.t)
         seen.add(event.id)
         events.append(event)
     if not events:
-        raise InputError(path, "no usable logged event (each line needs id, a known type and a numeric t)")
+        first = f"; {problems[0]}" if problems else ""
+        raise InputError(path, f"no usable logged event (each line needs id, a known type and a numeric t){first}")
+    for text_line in problems[:MAX_WARNINGS]:
+        print(f"matchsync sync: {path}: {text_line}", file=sys.stderr)
+    if len(problems) > MAX_WARNINGS:
+        print(f"matchsync sync: {path}: {len(problems) - MAX_WARNINGS} more problem lines not shown", file=sys.stderr)
     return events
 
 
@@ -82,10 +92,6 @@ def _parse(line: str) -> tuple[str | None, LoggedEvent | None]:
         return f"{ident}: t must be a number of seconds", None
     extra = {k: v for k, v in row.items() if k not in ("id", "type", "t")}
     return None, LoggedEvent(ident, etype, float(t), extra)
-
-
-def _warn(path: str, line: int, problem: str) -> None:
-    print(f"matchsync sync: {path}: line {line}: {problem}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import numpy as np
 
 from core.model import Anchor
 from core.sync.lateness import Timing
-from core.sync.roles import CARD_TYPES, CROWD_TYPES, PATTERN_TYPES, anchor_kind
+from core.sync.roles import CARD_TYPES, PATTERN_TYPES, anchor_kind
 from core.sync.settings import SyncSettings
 
 
