@@ -42,7 +42,7 @@ class Distractor:
 
 def plan(rng: np.random.Generator, lib: SourceLibrary, samples: int, busy: list[tuple[int, int]],
          scale: float) -> list[Distractor]:
-    """Every distractor of the match, placed away from the ``busy`` spans (referee blasts) and each other."""
+    """Every distractor of the match, placed away from the ``busy`` spans (blasts, goal build-ups) and each other."""
     taken = [(a - int(1.5 * SIM_RATE), b + int(1.5 * SIM_RATE)) for a, b in busy]
     out = []
     for kind, per90 in PER_90.items():
