@@ -11,6 +11,7 @@ synthetic steady tone has none). Decisions wait at most GAP_FRAMES frames after 
 """
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +92,8 @@ class _Candidate:
     narrow_rise_db: float | None = None
     floor: int = 0
     """Earliest frame the onset search may use (the dip before a re-onset)."""
+    early_peak: float = -np.inf
+    """Loudest level before the last REONSET_FRAMES tonal frames (kept up to date as frames arrive)."""
 
 
 class WhistleDetector:
@@ -133,24 +136,26 @@ class WhistleDetector:
         tonal = np.flatnonzero(((ft.concentration >= TONAL_CONCENTRATION)
                                 | (ft.local_concentration >= TONAL_LOCAL_CONCENTRATION))
                                & (ft.prominence_db >= TONAL_PROMINENCE_DB))
-        for i in tonal.tolist():
-            f = first + int(rows[i])
+        spectra = power[rows[tonal]]
+        for f, freq, level, spectrum in zip((first + rows[tonal]).tolist(), ft.freq_hz[tonal].tolist(),
+                                            ft.level_db[tonal].tolist(), spectra):
             cand = self._cand
             if cand is not None and (f - cand.last > GAP_FRAMES or f - cand.start >= MAX_FRAMES):
                 self._close(out)
                 cand = None
-            freq = float(ft.freq_hz[i])
             if cand is None:
                 cand = self._cand = _Candidate(start=f, last=f)
             elif abs(freq - cand.freq[-1]) > MAX_JUMP_HZ:
                 continue
-            elif self._reonset(cand, float(ft.level_db[i])):
+            elif self._reonset(cand, level):
                 cand = self._split(cand, out)
             cand.last = f
             cand.frames.append(f)
             cand.freq.append(freq)
-            cand.level.append(float(ft.level_db[i]))
-            cand.spectra.append(power[rows[i]])
+            cand.level.append(level)
+            if len(cand.level) > REONSET_FRAMES:
+                cand.early_peak = max(cand.early_peak, cand.level[-REONSET_FRAMES - 1])
+            cand.spectra.append(spectrum)
             self._maybe_measure(cand)
         cand = self._cand
         if cand is not None:
@@ -173,7 +178,7 @@ class WhistleDetector:
         if len(cand.level) <= REONSET_FRAMES:
             return False
         dip = min(cand.level[-REONSET_FRAMES:])
-        return level - dip >= REONSET_DB and max(cand.level[:-REONSET_FRAMES]) - dip >= REONSET_DB
+        return level - dip >= REONSET_DB and cand.early_peak - dip >= REONSET_DB
 
     def _split(self, cand: _Candidate, out: list) -> _Candidate:
         """Close ``cand`` at its recent dip; return the new candidate holding the frames after it."""
@@ -187,6 +192,7 @@ class WhistleDetector:
             getattr(new, name).extend(values[cut:])
             del values[cut:]
         cand.last = cand.frames[-1] if cand.frames else cand.start
+        new.early_peak = max(new.level[:-REONSET_FRAMES], default=-np.inf)
         self._cand = cand
         self._close(out)
         new.start = new.frames[0]
@@ -260,41 +266,42 @@ class WhistleDetector:
                              f"too short ({seconds * 1000:.0f} ms)")
         start = int(round(cand.onset))
         fill = len(cand.frames) / span
-        level = np.asarray(cand.level)
-        core = np.flatnonzero(level >= level.max() - CORE_DB)[:CORE_FRAMES]
-        freq = np.asarray(cand.freq)
-        warble = float(np.median(np.abs(np.diff(freq)))) if len(freq) > 1 else 0.0
-        spectrum = blast_spectrum(np.mean([cand.spectra[i] for i in core], axis=0),
-                                  float(np.median(freq[core])), self.layout)
-        f0 = spectrum.freq_hz
-        conc, local, spread = spectrum.concentration, spectrum.local_concentration, spectrum.spread_concentration
 
         def reject(reason: str) -> Rejection:
             return Rejection("whistle", start, end, reason)
 
         if span >= MAX_FRAMES:
             return reject(f"too long for a blast ({seconds:.1f} s)")
+        if fill < MIN_FILL:
+            return reject(f"not tonal enough (fill {fill:.2f})")
+        if cand.rise_db is not None and (cand.narrow_rise_db < MIN_RISE_DB or cand.rise_db < MIN_WIDE_RISE_DB):
+            return reject(f"steady hum without onset (rise {cand.narrow_rise_db:.1f} dB)")
+        level = np.asarray(cand.level)
+        core = np.flatnonzero(level >= level.max() - CORE_DB)[:CORE_FRAMES]
+        freq = np.asarray(cand.freq)
+        spectrum = blast_spectrum(np.mean([cand.spectra[i] for i in core], axis=0),
+                                  statistics.median(freq[core].tolist()), self.layout)
+        f0 = spectrum.freq_hz
+        conc, local, spread = spectrum.concentration, spectrum.local_concentration, spectrum.spread_concentration
         if not BAND_EDGE_HZ[0] <= f0 <= BAND_EDGE_HZ[1]:
             return reject(f"out of band ({f0:.0f} Hz)")
-        if (fill < MIN_FILL or conc < MIN_CONCENTRATION
-                or (local < MIN_LOCAL_CONCENTRATION and spread < MIN_SPREAD_CONCENTRATION)):
-            return reject(f"not tonal enough (fill {fill:.2f}, concentration {local:.2f} within 1 kHz "
-                          f"({spread:.2f} with warble spread), {conc:.2f} over 1-7.8 kHz)")
+        if conc < MIN_CONCENTRATION or (local < MIN_LOCAL_CONCENTRATION and spread < MIN_SPREAD_CONCENTRATION):
+            return reject(f"not tonal enough (concentration {local:.2f} within 1 kHz ({spread:.2f} with warble "
+                          f"spread), {conc:.2f} over 1-7.8 kHz)")
         partials = partial_count(np.asarray([cand.spectra[i] for i in core]), freq[core], self.layout)
         if partials > MAX_PARTIALS:
             return reject(f"voice-like comb of partials ({partials:.1f} near the peak)")
-        if cand.rise_db is None:
-            if conc < MIN_CONCENTRATION_UNSEEN_ONSET:
-                return reject(f"onset not seen (stream start) and concentration {conc:.2f} too low")
-        elif cand.narrow_rise_db < MIN_RISE_DB or cand.rise_db < MIN_WIDE_RISE_DB:
-            return reject(f"steady hum without onset (rise {cand.narrow_rise_db:.1f} dB)")
+        if cand.rise_db is None and conc < MIN_CONCENTRATION_UNSEEN_ONSET:
+            return reject(f"onset not seen (stream start) and concentration {conc:.2f} too low")
+        warble = statistics.median(np.abs(np.diff(freq)).tolist())
         if warble < MIN_WARBLE_HZ:
             return reject(f"steady tone without warble ({warble:.1f} Hz)")
         freqs = [round(f0, 1)]
         if spectrum.harmonic_db > HARMONIC_DB:
             freqs.append(round(2 * f0, 1))
         rise = cand.narrow_rise_db if cand.narrow_rise_db is not None else 2 * MIN_RISE_DB
-        confidence = float(np.clip(0.5 + 0.5 * min((local - MIN_LOCAL_CONCENTRATION) / 0.2,
+        confidence = float(np.clip(0.5 + 0.5 * min(max((local - MIN_LOCAL_CONCENTRATION) / 0.2,
+                                                        (spread - MIN_SPREAD_CONCENTRATION) / 0.1),
                                                     (rise - MIN_RISE_DB) / 15.0,
                                                     (seconds - MIN_SECONDS) / 0.2), 0.0, 1.0))
         return Anchor("whistle", start, end, round(confidence, 3), tuple(freqs))

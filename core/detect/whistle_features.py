@@ -75,7 +75,7 @@ def frame_features(power: np.ndarray, layout: BinLayout) -> tuple[np.ndarray, Fr
     t0, t1 = layout.total
     band = power[:, s0:s1]
     k_rel = band.argmax(axis=1)
-    peak_all = np.take_along_axis(band, k_rel[:, None], axis=1)[:, 0]
+    peak_all = band[np.arange(len(band)), k_rel]
     total_all = np.add.reduce(power[:, t0:t1], axis=1)
     gated = np.flatnonzero(peak_all >= GATE_SHARE * total_all + _TINY)
     k = k_rel[gated] + s0
