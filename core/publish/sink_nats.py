@@ -79,10 +79,14 @@ class NatsTarget:
         return f"matchsync.{token(self.competition)}.{token(self.match or match)}"
 
 
+async def _quiet(exc: Exception) -> None:
+    """Connection errors show as failed publishes in the sink's health, not as log noise."""
+
+
 async def connect(servers: Sequence[str]) -> nats.NATS:
     """A client that keeps reconnecting to any of ``servers`` for as long as it lives."""
     return await nats.connect(list(servers), max_reconnect_attempts=-1, reconnect_time_wait=0.2,
-                              connect_timeout=2, allow_reconnect=True)
+                              connect_timeout=2, allow_reconnect=True, error_cb=_quiet)
 
 
 async def ensure_stream(js, target: NatsTarget) -> None:
@@ -155,15 +159,17 @@ class NatsSink:
             self._nc = None
 
 
-async def _subscribe(js, target: NatsTarget, match: str, attempts: int = 20):
-    """An ordered consumer of the match's subject from its first message; retried while the cluster
-    elects a new leader after losing a node."""
-    for attempt in range(attempts):
+async def _subscribe(js, target: NatsTarget, match: str, patience_s: float | None):
+    """An ordered consumer of the match's subject from its first message; retried while the stream
+    does not exist yet or the cluster elects a new leader (for ``patience_s`` seconds, None: always)."""
+    loop = asyncio.get_running_loop()
+    give_up = None if patience_s is None else loop.time() + patience_s
+    while True:
         try:
             return await js.subscribe(target.subject(match), stream=target.stream, ordered_consumer=True,
                                       deliver_policy=DeliverPolicy.ALL)
         except (TimeoutError, nats.errors.Error):
-            if attempt == attempts - 1:
+            if give_up is not None and loop.time() >= give_up:
                 raise
             await asyncio.sleep(0.5)
 
@@ -176,7 +182,7 @@ async def follow_match(servers: Sequence[str], competition: str, match: str,
     nc = await connect(servers)
     try:
         js = nc.jetstream()
-        sub = await _subscribe(js, target, match)
+        sub = await _subscribe(js, target, match, None if idle_s is None else max(idle_s, 10.0))
         seen: set[tuple[str, int]] = set()
         while True:
             try:

@@ -297,8 +297,10 @@ class MatchSession:
             await asyncio.to_thread(self._worker.stop)
         if self.publishing is not None:
             health = self.publishing.health()
+            dropped = {r.sink.name: getattr(r.sink, "duplicates", None) for r in self.publishing.runners}
             self.report.sinks = [{"name": h.name, "state": h.state, "delivered_seq": h.delivered_seq,
-                                  "backlog": h.backlog, "last_error": h.last_error} for h in health]
+                                  "backlog": h.backlog, "last_error": h.last_error,
+                                  "duplicates": dropped.get(h.name)} for h in health]
             self.report.undelivered = max((h.backlog for h in health), default=0)
             await self.publishing.close()
             self.publishing = None
