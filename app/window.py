@@ -25,7 +25,7 @@ from core.live.worker import DspWorker, LiveUpdate
 from core.session.book import EventBook, EventRow, stored_from
 from core.session.store import SessionStore
 
-PAINT_INTERVAL_MS = 25
+PAINT_INTERVAL_MS = 28
 TABLE_REFRESH_S = 0.25
 STATUS_REFRESH_S = 0.1
 APPLY_BUDGET_S = 0.012
@@ -184,8 +184,10 @@ class ConsoleWindow(QMainWindow):
                 self.apply_update(update)
         self.run_deadline_policy()
         now = time.monotonic()
-        if self._dirty or now - self._last_table >= TABLE_REFRESH_S:
+        if self._dirty:
             self.refresh_events()
+        elif now - self._last_table >= TABLE_REFRESH_S:  # deadline countdowns
+            self.model.refresh(self.row_views())
             self._last_table = now
         if now - self._last_status >= STATUS_REFRESH_S:
             self.refresh_status()

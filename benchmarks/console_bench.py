@@ -123,6 +123,7 @@ def main() -> int:
         app.processEvents()
         time.sleep(0.002)
     frames0, cpu0, wall0 = window.timeline.frames_painted, cpu_seconds(), time.monotonic()
+    gui0 = time.thread_time()
     stalls.clear()
     backlog.clear()
     busy.clear()
@@ -130,6 +131,7 @@ def main() -> int:
     app.exec()
     wall = time.monotonic() - wall0
     cpu = cpu_seconds() - cpu0
+    gui = time.thread_time() - gui0
     frames = window.timeline.frames_painted - frames0
     if args.screenshot:
         operate(window)
@@ -143,7 +145,9 @@ def main() -> int:
     print(f"spectrogram frames per second: {frames / wall:.1f}")
     print(f"longest event-loop stall: {max(stalls, default=0):.0f} ms "
           f"(99th percentile {sorted(stalls)[int(0.99 * len(stalls))] if stalls else 0:.0f} ms)")
-    print(f"CPU use: {100 * cpu / wall:.0f} % of one core (all threads)")
+    print(f"CPU use: {100 * cpu / wall:.0f} % of one core (all threads); GUI thread {100 * gui / wall:.0f} %, "
+          f"{1000 * gui / max(frames, 1):.1f} ms per spectrogram frame")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"DSP backlog: max {1000 * max((b for _, b in backlog), default=0):.0f} ms, "
           f"mean first half {1000 * early:.0f} ms, second half {1000 * late:.0f} ms")
     if box_latency:

@@ -1,7 +1,37 @@
 """The status bar: input level, dropped blocks, latency, clock map, session clock and timecode, mode."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QLinearGradient, QPainter
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+FLOOR_DBFS = -60.0
+
+
+class LevelMeter(QWidget):
+    """A horizontal peak meter from -60 to 0 dBFS, green to amber to red (repaints lazily)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFixedSize(120, 12)
+        self.dbfs = FLOOR_DBFS
+
+    def set_dbfs(self, dbfs: float) -> None:
+        """Show a new peak level."""
+        self.dbfs = max(FLOOR_DBFS, min(0.0, dbfs))
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#0b0e11"))
+        grad = QLinearGradient(0, 0, self.width(), 0)
+        for at, colour in ((0.0, "#3ecf8e"), (0.8, "#f2c14e"), (1.0, "#ff6b6b")):
+            grad.setColorAt(at, QColor(colour))
+        width = self.width() * (self.dbfs - FLOOR_DBFS) / -FLOOR_DBFS
+        p.fillRect(QRectF(0, 1, width, self.height() - 2), grad)
+        p.setPen(QColor("#2a323b"))
+        p.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        p.end()
 
 
 class ConsoleStatus:
@@ -10,10 +40,7 @@ class ConsoleStatus:
     def __init__(self, bar: QStatusBar) -> None:
         self.mode = QLabel("LIVE")
         self.mode.setObjectName("mode_live")
-        self.level = QProgressBar()
-        self.level.setRange(-60, 0)
-        self.level.setTextVisible(False)
-        self.level.setFixedWidth(120)
+        self.level = LevelMeter()
         self.level_text = QLabel("-∞ dBFS")
         self.dropped = QLabel("dropped 0")
         self.latency = QLabel("latency –")
@@ -40,7 +67,7 @@ class ConsoleStatus:
 
     def set_level(self, dbfs: float) -> None:
         """Peak input level of the newest audio."""
-        self.level.setValue(int(max(-60.0, min(0.0, dbfs))))
+        self.level.set_dbfs(dbfs)
         self.level_text.setText(f"{dbfs:6.1f} dBFS" if dbfs > -120 else "  -∞ dBFS")
 
     def set_health(self, overruns: int, lost_s: float, backlog_s: float, latency_s: float) -> None:

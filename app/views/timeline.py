@@ -148,15 +148,19 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.baseline = self.loud.plot(pen=pg.mkPen("#f2c14e", width=1, style=Qt.PenStyle.DashLine),
                                        name="baseline")
         self._loud = np.zeros((0, 4), dtype=np.float64)  # n, momentary, short-term, baseline
+        self._loud_pending: list[tuple[float, float, float, float]] = []
         self._surges: list[tuple[int, pg.LinearRegionItem]] = []
 
     def add_loudness(self, readings: tuple[LoudnessReading, ...], baseline: float | None) -> None:
-        """New loudness readings (and the detector's adaptive baseline, when it offers one)."""
-        if not readings:
-            return
-        rows = np.array([(r.n, r.momentary_lufs, r.short_term_lufs,
-                          np.nan if baseline is None else baseline) for r in readings])
-        keep_from = readings[-1].n - KEEP_S * self.rate
+        """New loudness readings (and the detector's adaptive baseline, when it offers one); drawn at the
+        next paint."""
+        b = np.nan if baseline is None else baseline
+        self._loud_pending += [(r.n, r.momentary_lufs, r.short_term_lufs, b) for r in readings]
+
+    def _draw_loudness(self) -> None:
+        rows = np.array(self._loud_pending, dtype=np.float64)
+        self._loud_pending = []
+        keep_from = rows[-1, 0] - KEEP_S * self.rate
         self._loud = np.concatenate((self._loud[self._loud[:, 0] >= keep_from], rows))
         t = self._loud[:, 0] / self.rate
         self.momentary.setData(t, np.maximum(self._loud[:, 1], -70))
@@ -222,6 +226,8 @@ class Timeline(pg.GraphicsLayoutWidget):
             self.spec.setXRange(head_s - self.window_s, head_s, padding=0)
         if self._new_columns:
             self._draw_image()
+        if self._loud_pending:
+            self._draw_loudness()
         self._forget_before(head_n - int(KEEP_S * self.rate))
 
     def _draw_image(self) -> None:
