@@ -45,6 +45,21 @@ def match_wav(shared_data, tmp_path_factory) -> Path:
     return path
 
 
+def encode_mp4(path: Path, y: np.ndarray) -> None:
+    """Mono AAC in MP4 at RATE, written by PyAV's own encoder."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("aac", rate=RATE)
+        stream.layout = "mono"
+        for i in range(0, len(y), 1024):
+            frame = av.AudioFrame.from_ndarray(y[None, i : i + 1024].astype(np.float32), format="fltp",
+                                               layout="mono")
+            frame.sample_rate, frame.pts = RATE, i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+
+
 def read_anchors(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines()]
 
@@ -91,16 +106,7 @@ def test_explain_lists_kept_and_rejected_candidates_on_stderr(match_wav):
 def test_the_same_match_in_mp4_gives_the_same_whistle(shared_data, match_wav, tmp_path):
     y = match_audio(shared_data)
     path = tmp_path / "match.mp4"
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("aac", rate=RATE)
-        stream.layout = "mono"
-        for i in range(0, len(y), 1024):
-            frame = av.AudioFrame.from_ndarray(y[None, i : i + 1024].copy(), format="fltp", layout="mono")
-            frame.sample_rate, frame.pts = RATE, i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+    encode_mp4(path, y)
     from_wav = [a for a in read_anchors(detect(str(match_wav), "--out", "-").stdout) if a["kind"] == "whistle"]
     run = detect(str(path), "--out", "-")
     assert run.returncode == 0, run.stderr
@@ -112,7 +118,7 @@ def test_the_same_match_in_mp4_gives_the_same_whistle(shared_data, match_wav, tm
 def bad_file(kind: str, folder: Path, good: Path) -> Path:
     """One kind of bad input, written into ``folder``."""
     path = folder / {"missing": "nowhere.wav", "empty": "empty.wav", "text": "notes.txt",
-                     "corrupt": "corrupt.wav", "truncated": "truncated.wav"}[kind]
+                     "corrupt": "corrupt.wav", "truncated": "truncated.wav", "damaged": "damaged.mp4"}[kind]
     data = good.read_bytes()
     if kind == "empty":
         path.write_bytes(b"")
@@ -122,12 +128,17 @@ def bad_file(kind: str, folder: Path, good: Path) -> Path:
         path.write_bytes(b"\x00\x17\xff\x42" * 4 + data[16:])
     elif kind == "truncated":
         path.write_bytes(data[: len(data) // 2])
+    elif kind == "damaged":  # an MP4 whose audio data is overwritten with garbage in the middle
+        encode_mp4(path, load(good) * 0.5)
+        damaged = bytearray(path.read_bytes())
+        damaged[len(damaged) // 2 : len(damaged) // 2 + 20_000] = bytes(range(256)) * 78 + bytes(32)
+        path.write_bytes(bytes(damaged))
     return path
 
 
 @pytest.mark.parametrize("kind,problem", [
     ("missing", "file not found"), ("empty", "empty file"), ("text", "not a media file"),
-    ("corrupt", "header is corrupt"), ("truncated", "truncated"),
+    ("corrupt", "header is corrupt"), ("truncated", "truncated"), ("damaged", "corrupt"),
 ])
 def test_bad_input_is_one_line_exit_2(kind, problem, match_wav, tmp_path):
     path = bad_file(kind, tmp_path, match_wav)

@@ -441,3 +441,21 @@ def test_blocks_are_read_only_values(shared_data):
     for block in blocks:
         with pytest.raises(ValueError):
             block.samples[0] = 1.0
+
+
+def test_damage_inside_a_stream_is_reported_after_the_rest_is_decoded(tmp_path):
+    """2 KB of garbage in the middle of an MP3: the rest decodes, then the damage is an error."""
+    full = tmp_path / "full.mp3"
+    encode(full, "mp3", "libmp3lame", clicks(48_000, 6.0, [1.0, 5.0]), 48_000)
+    data = bytearray(full.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 2000] = np.random.default_rng(5).integers(0, 256, 2000, dtype=np.uint8).tobytes()
+    damaged = tmp_path / "damaged.mp3"
+    damaged.write_bytes(bytes(data))
+    blocks = []
+    with pytest.raises(InputError, match="corrupt"):
+        with open_media(str(damaged)) as media:
+            blocks.extend(media)
+    y = np.concatenate([b.samples for b in blocks])
+    assert len(y) > 5.5 * ANALYSIS_RATE
+    assert abs(peaks(y, 2)[0] - ANALYSIS_RATE) <= 3

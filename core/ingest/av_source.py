@@ -71,7 +71,7 @@ class AvSource:
 
     def chunks(self) -> Iterator[np.ndarray]:
         """Decoded audio with dropouts filled by silence; undecodable packets are skipped and noted."""
-        bad_packets = 0
+        bad_packets, first_bad_s = 0, 0.0
         conform: av.AudioResampler | None = None
         packets = self._container.demux(self._stream)
         while True:
@@ -85,6 +85,7 @@ class AvSource:
             try:
                 frames = packet.decode()
             except av.error.FFmpegError:
+                first_bad_s = first_bad_s if bad_packets else self._emitted / self.native_rate
                 bad_packets += 1
                 continue
             for frame in frames:
@@ -99,7 +100,7 @@ class AvSource:
                 yield from self._place(None if frame.pts is None else frame.pts * float(frame.time_base), samples)
         if conform is not None:
             yield from self._place(None, _joined(conform.resample(None), self.channels))
-        self._note_damage(bad_packets)
+        self._note_damage(bad_packets, first_bad_s)
 
     def _place(self, seconds: float | None, samples: np.ndarray) -> Iterator[np.ndarray]:
         """Put ``samples`` on the media clock at ``seconds`` (None: right after what came before)."""
@@ -120,10 +121,10 @@ class AvSource:
             self._emitted += samples.shape[1]
             yield samples
 
-    def _note_damage(self, bad_packets: int) -> None:
+    def _note_damage(self, bad_packets: int, first_bad_s: float) -> None:
         decoded_s = self._emitted / self.native_rate
-        if bad_packets:
-            self.damage = self.damage or f"corrupt: {bad_packets} undecodable packet(s) skipped"
+        if bad_packets and self.damage is None:
+            self.damage = f"corrupt: {bad_packets} undecodable packet(s), the first at {first_bad_s:.2f} s"
         if self.damage is None and self.duration_s is not None and not self.discontinuities:
             if decoded_s < self.duration_s - max(0.5, 0.01 * self.duration_s):
                 self.damage = f"truncated: the header promises {self.duration_s:.2f} s, {decoded_s:.2f} s decode"
