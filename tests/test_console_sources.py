@@ -76,7 +76,7 @@ def test_bad_sources_say_what_is_wrong(tmp_path: Path) -> None:
 def test_file_feed_follows_a_growing_file_and_names_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "logged.jsonl"
     path.write_text('{"id": "a", "type": "foul", "t": 1.5}\n{"id": "b", "ty')
-    feed = FileFeed(path)
+    feed = FileFeed(path, interval_s=0.0)
     assert feed.poll(0) == [LoggedEvent("a", "foul", 1.5)]
     with path.open("a") as f:
         f.write('pe": "goal", "t": 9, "team": "home"}\nnot json\n{"id": "c", "type": "dance", "t": 1}\n')

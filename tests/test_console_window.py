@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from app.keymap import Keymap
 from app.settings import ConsoleSettings
@@ -175,3 +175,24 @@ def test_help_overlay_lists_every_key_and_settings_persist(qtbot, console, tmp_p
     assert '"auto_accept": 0.9' in saved and '"fps": "29.97"' in saved
     assert window.settings.fft_size == 1024
     qtbot.waitUntil(lambda: window.timeline.fft_size == 1024, timeout=5_000)  # the worker switched FFT size
+
+
+def test_freeze_holds_the_view_while_live_continues_and_click_sets_the_cursor(qtbot, console) -> None:
+    window, events, session = console
+    arrive(qtbot, window, events)
+    qtbot.keyClick(window, Qt.Key.Key_F)
+    held = window.timeline.spec.viewRange()[0]
+    head = window.head_n
+    qtbot.waitUntil(lambda: window.head_n > head + window.rate, timeout=10_000)
+    assert window.timeline.spec.viewRange()[0] == held
+    assert window.status.mode.text() == "FROZEN"
+    view = window.timeline
+    centre = view.spec.vb.mapViewToScene(QPointF(sum(held) / 2, 3000.0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(centre))
+    assert abs(view.cursor_n / window.rate - sum(held) / 2) < 0.1
+    qtbot.keyClick(window, Qt.Key.Key_C)
+    assert stored_decisions(session)[-1][1:] == (
+        "set_time", "alice", "pending", window.book.rows["ev-1"].proposal.n, "overridden", view.cursor_n)
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    qtbot.waitUntil(lambda: window.timeline.spec.viewRange()[0][1] > held[1] + 0.5, timeout=10_000)
+    assert window.status.mode.text() == "LIVE"

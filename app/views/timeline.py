@@ -185,6 +185,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.selected_mark = pg.ScatterPlotItem(symbol="o", size=19, brush=None, pen=pg.mkPen(TEXT, width=2))
         for item in (self.logged_marks, self.time_marks, self.selected_mark):
             self.lane.addItem(item)
+        self._labels: dict[str, pg.TextItem] = {}
         self.handle = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(TEXT, width=1),
                                       hoverPen=pg.mkPen("#ffffff", width=3))
         self.handle.hide()
@@ -207,6 +208,7 @@ class Timeline(pg.GraphicsLayoutWidget):
             segments[row.status] += [logged_n / self.rate, x]
             if row.event.id == selected:
                 sel.append(x)
+            self._label(row, x)
         self.logged_marks.setData(logged_x, [0.75] * len(logged_x))
         self.time_marks.setData(time_x, [0.25] * len(time_x), brush=time_brush)
         self.selected_mark.setData(sel, [0.25] * len(sel))
@@ -215,6 +217,14 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.handle.setVisible(bool(sel))
         for status, xs in segments.items():
             self.links[status].setData(xs, [0.75, 0.25] * (len(xs) // 2))
+
+    def _label(self, row: EventRow, x: float) -> None:
+        label = self._labels.get(row.event.id)
+        if label is None:
+            label = self._labels[row.event.id] = pg.TextItem(anchor=(-0.15, 0.5))
+            self.lane.addItem(label)
+        label.setText(row.event.type.replace("_", " "), color=STATUS_COLOURS[row.status])
+        label.setPos(x, 0.25)
 
     # --- scrolling and painting --------------------------------------------------------------
     def paint(self, head_n: int) -> None:

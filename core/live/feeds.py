@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,10 +29,13 @@ def parse_event(line: str) -> LoggedEvent:
 
 
 class FileFeed:
-    """Follows a JSON Lines file as a logger appends to it; a line counts once it ends in a newline."""
+    """Follows a JSON Lines file as a logger appends to it; a line counts once it ends in a newline.
+    The file is looked at no more than every ``interval_s``."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, interval_s: float = 0.05) -> None:
         self.path = Path(path)
+        self.interval_s = interval_s
+        self._next_look = 0.0
         self._offset = 0
         self._partial = b""
         self.problems: list[str] = []
@@ -40,6 +44,10 @@ class FileFeed:
 
     def poll(self, head_n: int) -> list[LoggedEvent]:
         """Events appended since the last poll (``head_n`` is unused: a file logger has no schedule)."""
+        now = time.monotonic()
+        if now < self._next_look:
+            return []
+        self._next_look = now + self.interval_s
         try:
             with self.path.open("rb") as f:
                 f.seek(self._offset)
