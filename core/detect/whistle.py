@@ -47,7 +47,7 @@ MIN_SPREAD_CONCENTRATION = 0.85
 MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
 """At the very start of a stream there is no background to see an onset against: demand more."""
 BAND_EDGE_HZ = (1850.0, 4450.0)
-MAX_PARTIALS = 4.0
+MAX_PARTIALS = 3.5
 """More partials than this around the peak (median over the loudest frames) is a voice, not a whistle."""
 MIN_RISE_DB = 10.0
 MIN_WIDE_RISE_DB = 5.0

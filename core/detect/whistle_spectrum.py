@@ -51,7 +51,7 @@ def blast_spectrum(mean_power: np.ndarray, freq_hz: float, layout: BinLayout) ->
     )
 
 
-PARTIAL_HALF_WIDTH = 12
+PARTIAL_HALF_WIDTH = 8
 PARTIAL_DB = -10.0
 """Local maxima within PARTIAL_HALF_WIDTH bins of a frame's peak and at most PARTIAL_DB under it count."""
 
