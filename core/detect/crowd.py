@@ -51,8 +51,10 @@ STEADY_LU = 0.5
 (0.3-0.5 LU in simulated matches); speech and drumming go up and down with words and beats (1.2-2.4 LU).
 Confidence falls as a surge wiggles more than this."""
 SPLIT_S = 2.5
-"""A quick new rise starting at least this long after a surge's onset, to 3 LU over everything heard in
-it before, is a surge of its own (a goal's roar over a drum band or a chant)."""
+"""A quick new rise starting at least this long after the onset of a surge that does not sound like a
+roar (confidence under ``ROAR_CONFIDENCE``), to 3 LU over everything heard in it before, is a surge of
+its own: a goal's roar over a drum band or a chant. A roar's own second swell is not."""
+ROAR_CONFIDENCE = 0.5
 END_GAP_S = 2.0
 """A surge ends once its gain has stayed under the hold level this long (a roar takes breaths)."""
 
@@ -150,7 +152,8 @@ class CrowdSurgeDetector:
         cand.held_until, cand.below_since = n, None
         if level > cand.peak_lufs:
             new = self._open()
-            if new is not None and new.onset >= cand.onset + SPLIT_S * self.rate:
+            if (new is not None and new.onset >= cand.onset + SPLIT_S * self.rate
+                    and self._confidence(cand) < ROAR_CONFIDENCE):
                 rise = len(cand.levels) - (n - new.onset) // self.step
                 if rise > 0 and level >= max(cand.levels[:rise]) + OPEN_LU:
                     self._candidate = new
@@ -205,11 +208,15 @@ class CrowdSurgeDetector:
         return (self._duration(cand) >= MIN_DURATION_S * self.rate
                 and cand.peak_lufs - cand.baseline >= cand.min_gain)
 
-    def _anchor(self, cand: _Candidate, end: int) -> Anchor:
+    def _confidence(self, cand: _Candidate) -> float:
+        """Grows with gain and duration, falls with wiggle: a goal's roar scores 0.6-0.9."""
         gain = cand.peak_lufs - cand.baseline
-        duration_s = self._duration(cand) / self.rate
+        duration_s = max(self._duration(cand), 0) / self.rate
         steadiness = min(1.0, STEADY_LU / max(cand.wiggle, 1e-9))
-        confidence = (1.0 - math.exp(-(gain - OPEN_LU) / 4.0)) * (1.0 - math.exp(-duration_s / 2.0)) * steadiness
+        return (1.0 - math.exp(-(gain - OPEN_LU) / 4.0)) * (1.0 - math.exp(-duration_s / 2.0)) * steadiness
+
+    def _anchor(self, cand: _Candidate, end: int) -> Anchor:
         # The loudest momentary window ends at peak_n; report its centre.
-        return Anchor(kind="crowd_surge", start=cand.onset, end=end, confidence=round(confidence, 4),
-                      peak=max(cand.onset, cand.peak_n - 2 * self.step), gain_lu=round(gain, 2))
+        return Anchor(kind="crowd_surge", start=cand.onset, end=end, confidence=round(self._confidence(cand), 4),
+                      peak=max(cand.onset, cand.peak_n - 2 * self.step),
+                      gain_lu=round(cand.peak_lufs - cand.baseline, 2))
