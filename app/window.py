@@ -287,7 +287,8 @@ class ConsoleWindow(QMainWindow):
         out = []
         for row in self.book.rows.values():
             left = None
-            if deadline is not None and row.status == "pending" and row.proposed_at_n is not None:
+            if (deadline is not None and row.status == "pending" and row.proposed_at_n is not None
+                    and not self.book.decided_before(row.event.id)):
                 left = deadline - (self.head_n - row.proposed_at_n) / self.rate
             out.append((row, self.logged_to_media(row.event.t), left))
         return out

@@ -101,3 +101,8 @@ def test_deadline_and_policy_decisions(tmp_path: Path) -> None:
     assert (d.action, d.operator, d.status_after, d.media_n) == ("auto_deadline", "policy", "auto", 187_000)
     assert book.auto("e1", "deadline") is None  # never twice
     assert book.due_for_deadline(10**9, 16_000) == []
+    book.undo()  # the operator takes the automatic decision back: the policy leaves the event to them
+    assert book.rows["e1"].status == "pending"
+    assert book.due_for_deadline(10**9, 16_000) == []
+    assert book.auto("e1", "confidence") is None
+    assert book_at(path).due_for_deadline(10**9, 16_000) == []  # also after a restart

@@ -45,6 +45,7 @@ class EventBook:
         self.head_n = 0
         """Media sample the session has reached; decisions are stamped with it."""
         self._undone: set[int] = set()
+        self._touched: set[str] = set()
         self._history: list[Decision] = []
         proposals = store.latest_proposals()
         first_at = store.first_proposal_at()
@@ -113,9 +114,11 @@ class EventBook:
         return self._decide(eid, "cancel", "cancelled", None)
 
     def auto(self, eid: str, why: str) -> Decision | None:
-        """A policy accepts the best proposal (``why``: "confidence" or "deadline")."""
+        """A policy accepts the best proposal (``why``: "confidence" or "deadline"); never an event that
+        has been decided before (an operator who undid a decision keeps it pending)."""
         row = self.rows[eid]
-        if row.status != "pending" or row.proposal is None or row.proposal.n is None:
+        if (row.status != "pending" or row.proposal is None or row.proposal.n is None
+                or eid in self._touched):
             return None
         return self._decide(eid, f"auto_{why}", "auto", row.proposal.n, operator=POLICY)
 
@@ -131,6 +134,10 @@ class EventBook:
         """The event's logged time on the media clock."""
         return self.logged_to_media(self.rows[eid].event.t)
 
+    def decided_before(self, eid: str) -> bool:
+        """Whether any decision (even one undone since) was made on the event."""
+        return eid in self._touched
+
     def decisions(self) -> list[Decision]:
         """Every decision of the session, oldest first."""
         return list(self._history)
@@ -138,7 +145,8 @@ class EventBook:
     def due_for_deadline(self, head_n: int, deadline_samples: int) -> list[str]:
         """Pending events whose proposal has waited at least ``deadline_samples``."""
         return [r.event.id for r in self.rows.values()
-                if r.status == "pending" and r.proposal is not None and r.proposal.n is not None
+                if r.status == "pending" and r.event.id not in self._touched
+                and r.proposal is not None and r.proposal.n is not None
                 and r.proposed_at_n is not None and head_n - r.proposed_at_n >= deadline_samples]
 
     # --- internals ---------------------------------------------------------------------------
@@ -157,6 +165,7 @@ class EventBook:
         self.rows[d.event_id] = replace(row, status=d.status_after, n=d.n_after)
         if d.undoes is not None:
             self._undone.add(d.undoes)
+        self._touched.add(d.event_id)
         self._history.append(d)
 
 
