@@ -105,23 +105,28 @@ def test_logger_model_rates_and_clock():
     assert max(offsets) > 4 and min(offsets) < -4
 
 
-def test_whistle_onsets_land_on_truth_samples():
+@pytest.mark.parametrize("bundled", [False, True], ids=["shared-data", "bundled-clips"])
+def test_whistle_onsets_land_on_truth_samples(bundled):
     """Independent check in the mixed audio: the whistle band is quiet before each blast's truth sample."""
-    match = build_match(5, 4.0)
+    match = build_match(5, 4.0, _bundled_library() if bundled else None)
+    assert match.meta["sources"]["origin"] == ("bundled" if bundled else "shared")
     whistled = {e.id: e.t for e in match.truth if e.type in ("kickoff", "foul", "offside", "half_time", "full_time",
                                                              "penalty_awarded")}
     firsts = {}
     for b in match.meta["whistle_blasts"]:
         firsts.setdefault(b["event_id"], b["t"])
     assert firsts == whistled
+    starts = {p.start for p in match.mixer.placements if p.kind == "referee_whistle"}
+    errors = []
     for b in match.meta["whistle_blasts"]:
         n = round(b["t"] * SIM_RATE)
-        assert n == b["t"] * SIM_RATE
+        assert n == b["t"] * SIM_RATE and n in starts
         audio = render_audio(match, n - SIM_RATE // 2, SIM_RATE)
         spans = whistle_spans(audio)
         assert spans, b
-        nearest = min(abs(s.onset - SIM_RATE // 2) for s in spans)
-        assert nearest <= 0.02 * SIM_RATE, (b, [s.onset for s in spans])
+        errors.append(min((s.onset - SIM_RATE // 2 for s in spans), key=abs) / SIM_RATE)
+    # measured again in the mix (crowd and all): a slow rise under the crowd can read a little late
+    assert np.median(np.abs(errors)) <= 0.010 and max(np.abs(errors)) <= 0.050, errors
 
 
 def test_bundled_sources_serve_a_fresh_machine():

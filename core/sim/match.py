@@ -53,15 +53,18 @@ class Match:
         return SIM_RATE
 
 
-def build_match(seed: int, minutes: float) -> Match:
-    """Build the match for ``seed`` lasting ``minutes`` (independent random streams per part)."""
+def build_match(seed: int, minutes: float, sources: SourceLibrary | None = None) -> Match:
+    """Build the match for ``seed`` lasting ``minutes`` (independent random streams per part).
+
+    ``sources`` defaults to ``core.sim.sources.library()`` (the shared field recordings, else the bundled clips).
+    """
     if not 0.5 <= minutes <= MAX_MINUTES:
         raise InputError("--minutes", f"must be between 0.5 and {MAX_MINUTES:g} (got {minutes:g})")
     if seed < 0:
         raise InputError("--seed", f"must be zero or positive (got {seed})")
     r_time, r_log, r_bed, r_sound, r_extra = (np.random.Generator(np.random.PCG64(s))
                                               for s in np.random.SeedSequence(seed).spawn(5))
-    lib = library()
+    lib = sources or library()
     timeline = build_timeline(r_time, minutes)
     model = draw_logger(r_log)
     logged = log_match(r_log, model, timeline.actions)
