@@ -79,7 +79,6 @@ class ConsoleWindow(QMainWindow):
         self._last_update: LiveUpdate | None = None
         self._peak_dbfs = -120.0
         self._last_position_save = 0.0
-        self._ended = False
         self.setWindowTitle(f"MatchSync — {setup.title}")
         self.resize(1600, 1000)
         self._build()
@@ -241,7 +240,6 @@ class ConsoleWindow(QMainWindow):
             self.status.alert.setText(src.error)
 
     def _end(self) -> None:
-        self._ended = True
         self.store.set_meta("position", str(self.head_n))
         self.store.set_meta("finished", "1")
         self.status.alert.setText("source ended — session complete")
