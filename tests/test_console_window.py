@@ -196,3 +196,21 @@ def test_freeze_holds_the_view_while_live_continues_and_click_sets_the_cursor(qt
     qtbot.keyClick(window, Qt.Key.Key_L)
     qtbot.waitUntil(lambda: window.timeline.spec.viewRange()[0][1] > held[1] + 0.5, timeout=10_000)
     assert window.status.mode.text() == "LIVE"
+
+
+def test_remap_dialog_applies_keys_and_names_a_clash(qtbot, console) -> None:
+    window, events, session = console
+    window.do_remap()
+    dialog = window._remap_dialog
+    dialog.edits["reject"].setText("X")
+    assert dialog.commit("reject")
+    assert [k.toString() for k in window.actions_by_id["reject"].shortcuts()] == ["X"]
+    dialog.edits["accept"].setText("X")
+    assert not dialog.commit("accept")
+    assert "X is already used by reject" in dialog.message.text()
+    assert dialog.edits["accept"].text() == "Return"
+    dialog.reject()
+    window.activateWindow()
+    arrive(qtbot, window, events)
+    qtbot.keyClick(window, Qt.Key.Key_X)
+    assert [d[1] for d in stored_decisions(session)] == ["reject"]
