@@ -28,6 +28,9 @@ from core.publish.message import Publication
 
 DUPLICATE_WINDOW_S = 600.0
 """How long the server remembers message ids (a revision re-sent within it is stored once)."""
+SUBSCRIBE_PATIENCE_S = 30.0
+"""How long a follower that stops when idle keeps trying to create its consumer (the first requests
+after a node died can go unanswered while the cluster notices)."""
 
 
 class NatsSpecError(ValueError):
@@ -181,8 +184,8 @@ async def follow_match(servers: Sequence[str], competition: str, match: str,
     target = NatsTarget(tuple(servers), competition, match)
     nc = await connect(servers)
     try:
-        js = nc.jetstream()
-        sub = await _subscribe(js, target, match, None if idle_s is None else max(idle_s, 10.0))
+        js = nc.jetstream(timeout=2.0)
+        sub = await _subscribe(js, target, match, None if idle_s is None else max(idle_s, SUBSCRIBE_PATIENCE_S))
         seen: set[tuple[str, int]] = set()
         while True:
             try:
