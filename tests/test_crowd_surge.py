@@ -1,4 +1,5 @@
-"""Crowd surges: real cheers mixed over crowd beds are found at their onsets; slow rises and short sounds are not."""
+"""Crowd surges: real cheers over crowd beds are found at their onsets; slow rises, drum hits and silence
+are not surges, short blasts and speech weak ones at most."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -180,6 +181,10 @@ def test_anchors_do_not_depend_on_block_sizes(shared_data):
     one_by_one = CrowdSurgeDetector(RATE)
     singly = [a for r in readings for a in one_by_one.process([r])] + one_by_one.flush()
     assert singly == whole
+    short = mix(crowd_bed(shared_data, 10, seed=5), at_level(decode(shared_data / "sfx/tuxfootball/crowdcheer.wav"),
+                                                              10.0), [4.0])
+    short_whole = [a for a, _ in detect(short, block=len(short))]
+    assert len(short_whole) == 1 and [a for a, _ in detect(short, block=1)] == short_whole
 
 
 def rising_levels(minutes: float, rise_lu: float, seed: int = 6) -> np.ndarray:

@@ -4,7 +4,8 @@ The baseline is a slow median tracker of momentary loudness: it moves at most ``
 per reading, so it follows a crowd that grows louder over a match (a few LU over many minutes) but
 barely moves during a roar. A surge opens when loudness is ``OPEN_LU`` over the baseline, its onset is
 refined back to where the rise began, and it is reported as soon as its peak is established, so the
-live console hears of a goal's roar seconds after it starts.
+live console hears of a goal's roar seconds after it starts. Confidence separates roars (long, big,
+smooth) from the short or wiggly surges of oohs, horns, whistle blasts, speech and drums.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ MIN_GAIN_SPREADS = 2.5
 MIN_DURATION_S = 0.5
 """The loud sound lasts at least this long: a near-miss "ooh" (about a second) does, a drum hit or a
 syllable does not. Loudness cannot tell an "ooh" from a short whistle blast or a spoken phrase; their
-anchors carry little confidence, which grows with gain, duration and steadiness (a goal's roar: 0.7+)."""
+anchors carry little confidence, which grows with gain, duration and steadiness (a goal's roar: 0.6+)."""
 PEAK_FALL_LU = 3.0
 """Once loudness falls this far under its peak, the peak is established and the surge is reported."""
 MAX_WAIT_S = 8.0
