@@ -107,3 +107,16 @@ def test_logged_race_start_is_corrected_with_the_anchor():
     assert abs(start["anchor_t"] - start["t"]) < 1e-9
     assert overtake["basis"] == "clock" and overtake["anchor_t"] is None
     assert late["basis"] == "clock" and abs(late["t"] - (truth + 40.0)) < 1e-3  # outside the search window
+
+
+def test_formula1_profile_on_a_media_file(tmp_path):
+    """The profile picks the detectors; a 48 kHz file goes through ingest, and race_start lands on lights out."""
+    from core.profiles.detect import detect_for_profile
+    audio, truth = f1_start(6)
+    path = tmp_path / "grid.wav"
+    sf.write(path, soxr.resample(audio, RATE, 48_000), 48_000)
+    profile = load_profile("formula1")
+    anchors = detect_for_profile(str(path), profile)
+    assert {a.kind for a in anchors} == {"start_beeps", "lights_out"}
+    rows = correct_events([LoggedEvent("ev-7", "race_start", truth + 1.9)], anchors, profile, RATE)
+    assert rows[0]["basis"] == "lights_out" and abs(rows[0]["t"] - truth) <= 0.020
