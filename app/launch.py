@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--minutes", type=float, default=DEMO_MINUTES, help="demo match length")
     p.add_argument("--auto-accept", type=float, metavar="CONF",
                    help="accept proposals at or above this confidence automatically (saved as a setting)")
+    p.add_argument("--intake-token", action="append", metavar="TOKEN",
+                   help="accept logger events over the network with this token (repeat for several)")
+    p.add_argument("--intake-host", default="127.0.0.1", help="address the intake listens on")
+    p.add_argument("--intake-ws-port", type=int, default=8765, help="WebSocket intake port (0: any free one)")
+    p.add_argument("--intake-tcp-port", type=int, default=8766, help="TCP JSON-lines intake port")
     p.add_argument("--exit-at-end", action="store_true", help="quit when a recorded source has played out")
     return p
 
@@ -61,7 +66,7 @@ def session_path(args: argparse.Namespace) -> Path:
 
 def open_input(args: argparse.Namespace, resume_n: int):
     """The source and logger feed; InputError says what is wrong."""
-    from core.live.feeds import FileFeed
+    from core.live.feeds import FileFeed, QueueFeed
     from core.live.sources import open_source
 
     if args.source == "demo":
@@ -73,6 +78,8 @@ def open_input(args: argparse.Namespace, resume_n: int):
         if not Path(args.events).is_file():
             raise InputError(args.events, "events file not found")
         feed = FileFeed(args.events)
+    if args.intake_token:
+        feed = QueueFeed(feed)
     return source, feed
 
 
@@ -138,6 +145,35 @@ def run_console(args: argparse.Namespace) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
+        intake = start_intake(args, window, worker.feed) if worker is not None and args.intake_token else None
         loop.run_forever()
+        if intake is not None:
+            loop.run_until_complete(intake.close())
     store.close()
     return 0
+
+
+def start_intake(args: argparse.Namespace, window, feed):
+    """Serve the logger intake on the GUI thread's asyncio loop: each valid event is stored in the session
+    (so it is never lost once acknowledged), then handed to the worker."""
+    from core.intake.server import IntakeConfig, IntakeItem, IntakeServer
+
+    async def on_event(item: IntakeItem) -> None:
+        window.book.add_event(item.event, window.head_n)
+        feed.put(item.event)
+
+    server = IntakeServer(IntakeConfig(tuple(args.intake_token), args.intake_host, args.intake_ws_port,
+                                       args.intake_tcp_port), on_event)
+
+    async def open_endpoints() -> None:
+        try:
+            await server.start()
+        except OSError as exc:
+            window.status.alert.setText(f"intake: cannot listen ({exc})")
+            print(f"matchsync console: intake: cannot listen ({exc})", file=sys.stderr)
+            return
+        window.status.alert.setText("intake listening on " + ", ".join(f"{h}:{p}" for h, p in
+                                                                        server.addresses()))
+
+    asyncio.ensure_future(open_endpoints())
+    return server

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import queue
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -83,3 +84,30 @@ class TimedFeed:
             k += 1
         due, self._pending = self._pending[:k], self._pending[k:]
         return [event for _, event in due]
+
+
+class QueueFeed:
+    """Events handed over by another thread or the asyncio loop (the network intake), plus those of an
+    optional inner feed (the demo's logger or a followed file)."""
+
+    def __init__(self, inner: FileFeed | TimedFeed | None = None) -> None:
+        self.inner = inner
+        self._queue: queue.SimpleQueue[LoggedEvent] = queue.SimpleQueue()
+
+    @property
+    def problems(self) -> list[str]:
+        """The inner feed's unusable lines (the intake answers bad messages itself)."""
+        return self.inner.problems if self.inner is not None else []
+
+    def put(self, event: LoggedEvent) -> None:
+        """Hand an event to the worker (thread-safe)."""
+        self._queue.put(event)
+
+    def poll(self, head_n: int) -> list[LoggedEvent]:
+        """The inner feed's due events, then everything handed over since the last poll."""
+        out = self.inner.poll(head_n) if self.inner is not None else []
+        while True:
+            try:
+                out.append(self._queue.get_nowait())
+            except queue.Empty:
+                return out
