@@ -140,6 +140,18 @@ def test_readings_do_not_depend_on_block_sizes(shared_data):
     assert meter_readings(head, block=1) == whole[: len(head) // 1600]
 
 
+def test_empty_blocks_and_non_finite_samples_are_harmless():
+    tone = sine(1000.0, 0.1, 3.0, RATE)
+    clean = meter_readings(tone)
+    meter = LoudnessMeter(RATE)
+    assert meter.feed(AudioBlock(0, np.zeros(0, np.float32))) == []
+    broken = tone.copy()
+    broken[100:110] = [np.nan, np.inf, -np.inf] * 3 + [np.nan]
+    readings = meter.feed(AudioBlock(0, broken))
+    assert all(math.isfinite(r.momentary_lufs) and math.isfinite(r.short_term_lufs) for r in readings)
+    assert abs(readings[-1].momentary_lufs - clean[-1].momentary_lufs) < 0.01
+
+
 def test_blocks_must_continue_the_stream():
     meter = LoudnessMeter(RATE)
     meter.feed(AudioBlock(0, np.zeros(100, np.float32)))

@@ -83,7 +83,12 @@ class LoudnessMeter:
         if block.start != self._expected:
             raise ValueError(f"block starts at {block.start}, expected {self._expected}")
         self._expected = block.end
-        weighted, self._state = scipy.signal.sosfilt(self._sos, block.samples, zi=self._state)
+        samples = block.samples
+        if len(samples) == 0:
+            return []
+        if not np.isfinite(samples).all():  # one NaN would poison the filter state for good
+            samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+        weighted, self._state = scipy.signal.sosfilt(self._sos, samples, zi=self._state)
         pending = np.concatenate((self._pending, weighted)) if len(self._pending) else weighted
         count = len(pending) // self.step
         self._pending = pending[count * self.step:].copy()
