@@ -1,7 +1,8 @@
 """Whistles mixed into real crowd recordings at known positions and whistle-to-crowd RMS ratios.
 
-The true onset of each clean clip comes from ``reference_onset`` (band-passed Hilbert envelope crossing a
-quarter of its peak), never from the detector. Acceptance (issue 2): recall >= 95 % down to -6 dB, onset
+The true onset of each clean clip comes from ``reference_onset`` (band-passed Hilbert envelope rising
+halfway in dB from the clip's floor to its whistle level, the simulator's convention), never from the
+detector. Acceptance (issue 2): recall >= 95 % down to -6 dB, onset
 error median <= 20 ms and 95th percentile <= 60 ms, no false detection anywhere else.
 """
 from __future__ import annotations

@@ -47,27 +47,29 @@ def anchors(items: list[Anchor | Rejection]) -> list[Anchor]:
     return [a for a in items if isinstance(a, Anchor) and a.kind == "whistle"]
 
 
-def reference_onset(clean: np.ndarray, fraction: float = 0.25) -> tuple[int, float, bool]:
+def reference_onset(clean: np.ndarray) -> tuple[int, float, bool]:
     """Onset of the loudest whistle blast in a clean clip, measured independently of the detector.
 
-    Band-pass 1.8-4.5 kHz, Hilbert envelope smoothed over 4 ms; the onset is where the envelope last
-    rises through ``fraction`` of its peak, after at least 30 ms below it, before the peak (so warble dips
-    inside the blast do not count). Returns (onset, blast RMS, clear), where
-    ``clear`` says the 0.5 s before the onset stays below a tenth of the peak, so the reference is trusted.
-    The blast RMS is that of the band-passed whistle where its envelope is above the threshold, so robot
-    noise in a clip does not count as whistle.
+    Band-pass 1.8-4.5 kHz, Hilbert envelope smoothed over 4 ms, in dB; the threshold is halfway between
+    the clip's floor (10th percentile) and whistle level (99th percentile), the convention of the match
+    simulator's truth (core/sim/onsets.py). The onset is where the envelope last rises through it, after at
+    least 30 ms below it, before the loudest point (so warble dips inside the blast do not count). Returns
+    (onset, blast RMS, clear): ``clear`` says the clip's whistle stands 15 dB over its floor and the 0.5 s
+    before the onset stay under the threshold, so the reference is trusted. The blast RMS is that of the
+    band-passed whistle above the threshold, so robot noise in a clip does not count as whistle.
     """
     sos = scipy.signal.butter(6, (1800, 4500), btype="bandpass", fs=RATE, output="sos")
     band = scipy.signal.sosfiltfilt(sos, clean.astype(np.float64))
-    env = np.abs(scipy.signal.hilbert(band))
-    env = np.convolve(env, np.ones(64) / 64, mode="same")
-    peak = env.max()
-    active = env >= fraction * peak
+    env = np.convolve(np.abs(scipy.signal.hilbert(band)), np.ones(64) / 64, mode="same")
+    env_db = 20 * np.log10(env + 1e-9)
+    floor, top = np.percentile(env_db, 10), np.percentile(env_db, 99)
+    active = env_db >= (floor + top) / 2
+    gap = RATE * 3 // 100
     quiet = np.concatenate(([0], np.cumsum(~active[:int(np.argmax(env))])))
-    gaps = np.flatnonzero(quiet[RATE * 3 // 100:] - quiet[:-(RATE * 3 // 100)] == RATE * 3 // 100)
-    onset = int(gaps[-1] + RATE * 3 // 100) if len(gaps) else int(np.argmax(active))
-    before = env[max(onset - RATE // 2, 0):max(onset - RATE // 50, 0)]
-    clear = len(before) == 0 or float(np.median(before)) <= 0.1 * peak
+    gaps = np.flatnonzero(quiet[gap:] - quiet[:-gap] == gap)
+    onset = int(gaps[-1] + gap) if len(gaps) else int(np.argmax(active))
+    before = active[max(onset - RATE // 2, 0):max(onset - RATE // 50, 0)]
+    clear = top - floor >= 15.0 and (len(before) == 0 or float(np.mean(before)) <= 0.1)
     return onset, float(np.sqrt(np.mean(band[active] ** 2))), clear
 
 
