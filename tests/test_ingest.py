@@ -459,3 +459,31 @@ def test_damage_inside_a_stream_is_reported_after_the_rest_is_decoded(tmp_path):
     y = np.concatenate([b.samples for b in blocks])
     assert len(y) > 5.5 * ANALYSIS_RATE
     assert abs(peaks(y, 2)[0] - ANALYSIS_RATE) <= 3
+
+
+def test_broadcast_style_file_with_video_reads_its_audio(tmp_path):
+    """An MKV with a video stream first and AAC audio second: the audio is found and keeps its clock."""
+    rate, at = 48_000, [1.25]
+    signal = clicks(rate, 2.0, at)
+    path = tmp_path / "programme.mkv"
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("mpeg4", rate=25)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = out.add_stream("aac", rate=rate)
+        audio.layout = "mono"
+        for i in range(50):
+            picture = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 5, np.uint8), format="rgb24")
+            for packet in video.encode(picture):
+                out.mux(packet)
+        for i in range(0, signal.shape[1], 1024):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(signal[:, i : i + 1024]), format="fltp",
+                                               layout="mono")
+            frame.sample_rate, frame.pts = rate, i
+            for packet in audio.encode(frame):
+                out.mux(packet)
+        for stream in (video, audio):
+            for packet in stream.encode(None):
+                out.mux(packet)
+    y, _, media = read_all(path)
+    assert (media.native_rate, media.channels) == (rate, 1)
+    assert abs(peaks(y, 1)[0] - at[0] * ANALYSIS_RATE) <= 3
