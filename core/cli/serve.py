@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--schedule", help="fixtures (.ics or .csv) to serve, each at its kickoff")
     p.add_argument("--events", help="logger events JSONL, followed as it grows")
     p.add_argument("--intake-port", type=int, help="TCP JSON-lines port for network loggers (0: any free)")
+    p.add_argument("--intake-ws-port", type=int, help="WebSocket port for network loggers (0: any free)")
     p.add_argument("--host", default="127.0.0.1", help="address the intake binds (default 127.0.0.1)")
     p.add_argument("--token", action="append", default=[], help="token loggers and feed clients present")
     p.add_argument("--sink", action="append", default=[], metavar="SPEC",
@@ -60,13 +61,16 @@ def _usage_error(message: str) -> None:
 def _check(args: argparse.Namespace) -> None:
     if (args.source is None) == (args.schedule is None):
         raise InputError("serve", "give exactly one of --source or --schedule")
-    if args.intake_port is not None and not 0 <= args.intake_port < 65536:
-        raise InputError("--intake-port", "must be a port number from 0 to 65535")
-    if args.intake_port is not None and not args.token:
-        raise InputError("--token", "the intake needs a token (--token SECRET)")
-    if args.schedule and args.intake_port is not None:
-        raise InputError("--intake-port", "network intake serves one match; a schedule takes events from "
-                                          "each fixture's source or events file")
+    for flag, port in (("--intake-port", args.intake_port), ("--intake-ws-port", args.intake_ws_port)):
+        if port is None:
+            continue
+        if not 0 <= port < 65536:
+            raise InputError(flag, "must be a port number from 0 to 65535")
+        if not args.token:
+            raise InputError("--token", "the intake needs a token (--token SECRET)")
+        if args.schedule:
+            raise InputError(flag, "network intake serves one match; a schedule takes events from each "
+                                   "fixture's source or events file")
     if not 0 < args.speed <= 1000:
         raise InputError("--speed", "must be above 0 and at most 1000")
     if not 0 <= args.auto_accept <= 1:
@@ -88,7 +92,7 @@ def template(args: argparse.Namespace, name: str, session_path: Path) -> Session
         name=name, source=args.source or "", session_path=session_path, sinks=tuple(args.sink),
         events=args.events, speed=args.speed, auto_accept=args.auto_accept, deadline_s=args.deadline,
         margin_s=args.margin, hard_limit_s=args.hard_limit, fps=args.fps, intake_port=args.intake_port,
-        intake_host=args.host, tokens=tuple(args.token))
+        intake_ws_port=args.intake_ws_port, intake_host=args.host, tokens=tuple(args.token))
 
 
 def _data_folder() -> Path:
@@ -107,8 +111,12 @@ async def serve_one(args: argparse.Namespace, clock: Clock) -> int:
     def on_state(report) -> None:
         board.update(report)
         if report.state == "live" and session.intake is not None:
-            host, port = session.intake.addresses()[0]
-            print(f"{name} intake tcp {host}:{port}", flush=True)
+            intake = session.intake
+            host = intake.addresses()[0][0]
+            parts = [f"ws {host}:{intake.ws_port}"] if args.intake_ws_port is not None else []
+            if args.intake_port is not None:
+                parts.append(f"tcp {host}:{intake.tcp_port}")
+            print(f"{name} intake {' '.join(parts)}", flush=True)
 
     session = MatchSession(template(args, name, path), clock, on_state)
     _on_signals(session.stop)

@@ -74,18 +74,19 @@ def check_source(spec: str) -> None:
         raise InputError(spec, "source file not found")
 
 
-def open_inputs(source: str, speed: float, events: str | None,
-                intake: QueueFeed | None) -> tuple[LiveSource, MergedFeed]:
-    """The live source and the merged logger feed of one session."""
+def open_inputs(source: str, speed: float, events: str | None, intake: QueueFeed | None,
+                resume_n: int = 0) -> tuple[LiveSource, MergedFeed]:
+    """The live source and the merged logger feed of one session; a recorded source replays the
+    samples before ``resume_n`` as fast as they are analysed (a restarted session catching up)."""
     demo = parse_demo(source)
     feeds: list = []
     if demo is not None:
-        live, demo_feed = open_demo(demo[0], demo[1], speed)
+        live, demo_feed = open_demo(demo[0], demo[1], speed, resume_n)
         if events is None:
             feeds.append(demo_feed)
     else:
         check_source(source)
-        live = open_source(source, speed)
+        live = open_source(source, speed, resume_n)
     if events is not None:
         if not Path(events).is_file():
             raise InputError(events, "events file not found")

@@ -8,6 +8,10 @@ above the confidence threshold at once, otherwise when its decision deadline pas
 of the session for whatever is still pending. A decision goes out as ``confirmed`` when it keeps the
 provisional time to within one video frame, else as ``corrected``.
 
+A restarted session (same session file, not finished) resumes: the source catches up to the saved
+position at full speed, events and decisions already stored are not taken again, and anything stored
+but not yet published when the process died (a provisional or a decision) is published first.
+
 A session stops when asked (Ctrl-C, SIGTERM, its scheduler), when the source has played out, a margin
 after the full-time event's media time, or at its hard limit; it then drains the worker, decides the
 pending proposals, waits until every sink has delivered everything (bounded), and closes.
@@ -29,12 +33,14 @@ from core.publish.message import Draft, provisional
 from core.serve.clock import Clock
 from core.serve.inputs import QueueFeed, open_inputs
 from core.serve.sinks import ServePublishing, parse_any_sink
-from core.session.book import EventBook, stored_from
+from core.session.book import POLICY, EventBook, stored_from
 from core.session.store import SessionStore
 from core.sync.engine import SyncEngine
 
 POLL_S = 0.05
 """Seconds between drains of the worker's updates."""
+POSITION_SAVE_S = 1.0
+"""Seconds between saves of the analysed position (where a restarted session resumes)."""
 OPERATOR = "serve"
 
 
@@ -56,6 +62,7 @@ class SessionConfig:
     hard_limit_s: float | None = None
     fps: str = "25"
     intake_port: int | None = None
+    intake_ws_port: int | None = None
     intake_host: str = "127.0.0.1"
     tokens: tuple[str, ...] = ()
     heartbeat_s: float = 5.0
@@ -109,7 +116,7 @@ class MatchSession:
         """Set once the session was asked to stop (by a signal, its scheduler or its own end)."""
         self._clock_map = None
         self._provisional_n: dict[str, int] = {}
-        self._full_time_n: int | None = None
+        self._full_time: LoggedEvent | None = None
         self._worker: DspWorker | None = None
         self._book: EventBook | None = None
 
@@ -151,30 +158,60 @@ class MatchSession:
 
     async def _serve(self, store: SessionStore) -> None:
         cfg = self.config
-        intake_feed = QueueFeed() if cfg.intake_port is not None else None
-        source, feed = await asyncio.to_thread(open_inputs, cfg.source, cfg.speed, cfg.events, intake_feed)
+        resume_n = 0 if store.get_meta("finished") == "1" else int(store.get_meta("position", "0"))
+        networked = cfg.intake_port is not None or cfg.intake_ws_port is not None
+        intake_feed = QueueFeed() if networked else None
+        source, feed = await asyncio.to_thread(open_inputs, cfg.source, cfg.speed, cfg.events, intake_feed,
+                                               resume_n)
         self._worker = DspWorker(source, SyncEngine(source.rate), feed)
         self._book = EventBook(store, OPERATOR, self._logged_to_media)
         store.set_meta("source", cfg.source)
+        store.set_meta("finished", "0")
         self.publishing = ServePublishing(cfg.session_path, cfg.name, self.specs, cfg.tokens, cfg.fps,
                                           cfg.heartbeat_s)
         await self.publishing.start()
+        await self._publish_unpublished()
         if intake_feed is not None:
             self.intake = IntakeServer(
-                IntakeConfig(cfg.tokens, cfg.intake_host, ws_port=None, tcp_port=cfg.intake_port),
+                IntakeConfig(cfg.tokens, cfg.intake_host, ws_port=cfg.intake_ws_port, tcp_port=cfg.intake_port),
                 lambda item: self._from_intake(item, intake_feed))
             await self.intake.start()
         source.start()
         self._worker.start()
         self._state("live")
+        saved = asyncio.get_running_loop().time()
         while not self.stop_requested.is_set():
             await self._drain()
             self._check_end()
+            if asyncio.get_running_loop().time() - saved >= POSITION_SAVE_S:
+                store.set_meta("position", str(self._worker.head_n))
+                saved = asyncio.get_running_loop().time()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop_requested.wait(), POLL_S)
         await self._finish()
         store.set_meta("position", str(self._worker.head_n))
         store.set_meta("finished", "1")
+
+    async def _publish_unpublished(self) -> None:
+        """After a restart: publish what the store holds but the outbox lost to the crash."""
+        outbox = self.publishing.publisher.outbox
+        last_status: dict[str, str] = {}
+        seq = 0
+        while batch := await asyncio.to_thread(outbox.after, seq, 5000):
+            last_status.update((p.id, p.status) for p in batch)
+            self._provisional_n.update((p.id, self.media.sample(p.t)) for p in batch
+                                       if p.status == "provisional")
+            seq = batch[-1].seq
+        for eid, row in self._book.rows.items():
+            self.report.events += 1
+            if row.event.type == "full_time" and self._full_time is None:
+                self._full_time = row.event
+            if eid not in last_status:
+                t = self._provisional_t(row.event)
+                self._provisional_n[eid] = self.media.sample(t)
+                await self._publish(provisional(row.event, t, row.event.extra.get("logger")))
+            if row.status == "auto" and last_status.get(eid, "provisional") == "provisional":
+                await self._publish(self._decision_draft(eid))
 
     # --- the data path --------------------------------------------------------------------------
     def _logged_to_media(self, t: float) -> int:
@@ -199,8 +236,8 @@ class MatchSession:
         t = self._provisional_t(event)
         self._provisional_n[event.id] = self.media.sample(t)
         await self._publish(provisional(event, t, logger or event.extra.get("logger")))
-        if event.type == "full_time" and self._full_time_n is None:
-            self._full_time_n = self._logged_to_media(event.t)
+        if event.type == "full_time" and self._full_time is None:
+            self._full_time = event
 
     async def _publish(self, draft: Draft) -> None:
         pub = await self.publishing.publish(draft)
@@ -238,21 +275,24 @@ class MatchSession:
             await self._decide(eid, "deadline")
 
     async def _decide(self, eid: str, why: str) -> None:
-        decision = self._book.auto(eid, why)
-        if decision is None:
-            return
+        if self._book.auto(eid, why) is not None:  # stored first, published after
+            await self._publish(self._decision_draft(eid))
+
+    def _decision_draft(self, eid: str) -> Draft:
+        """The publication of an event's decided time: confirmed when it keeps the provisional time
+        to within one video frame, corrected otherwise."""
         row = self._book.rows[eid]
         frame = self.media.frame_duration_samples(self.config.fps)
-        moved = abs(decision.n_after - self._provisional_n.get(eid, decision.n_after)) > frame
-        await self._publish(Draft(
-            id=eid, type=row.event.type, status="corrected" if moved else "confirmed",
-            t=self.media.seconds(decision.n_after), t_logged=row.event.t,
-            confidence=row.proposal.confidence, basis=row.proposal.basis, operator=decision.operator,
-            logger=row.event.extra.get("logger")))
+        moved = abs(row.n - self._provisional_n.get(eid, row.n)) > frame
+        return Draft(id=eid, type=row.event.type, status="corrected" if moved else "confirmed",
+                     t=self.media.seconds(row.n), t_logged=row.event.t,
+                     confidence=row.proposal.confidence, basis=row.proposal.basis, operator=POLICY,
+                     logger=row.event.extra.get("logger"))
 
     def _check_end(self) -> None:
         head = self._worker.head_n
-        if self._full_time_n is not None and head >= self._full_time_n + self.config.margin_s * self.media.rate:
+        if (self._full_time is not None
+                and head >= self._logged_to_media(self._full_time.t) + self.config.margin_s * self.media.rate):
             self.stop("full time")
         started = self.report.live or self.report.started
         limit = self.config.hard_limit_s
