@@ -95,8 +95,11 @@ def evaluate(folder: Path) -> dict:
     raw = score(read_events(str(folder / "truth.jsonl")), read_events(str(folder / "logged.jsonl")))["overall"]
     whistle_distractors = sum(by_distractor.get(k, 0) for k in ("fan_whistle", "slide_whistle", "far_whistle"))
     placed_whistle_distractors = sum(d["whistle_like"] for d in meta["distractors"])
+    placed: dict[str, int] = {}
+    for d in meta["distractors"]:
+        placed[d["kind"]] = placed.get(d["kind"], 0) + 1
     return {"seed": meta["seed"], "detect_s": seconds, "blasts": len(blasts), "found": len(errors), "errors": errors,
-            "whistle_anchors": len(whistles), "fragments": fragments, "by_distractor": by_distractor,
+            "whistle_anchors": len(whistles), "fragments": fragments, "by_distractor": by_distractor, "placed": placed,
             "distractor_whistles": whistle_distractors, "placed_distractor_whistles": placed_whistle_distractors,
             "unexplained": unexplained, "roars": len(meta["goal_roars"]), "roars_found": roars_found,
             "roar_errors": roar_errors, "surges": len(surges), "surge_sources": surge_sources, "raw": raw}
@@ -149,16 +152,20 @@ def main() -> int:
     anchors = sum(r["whistle_anchors"] for r in rows)
     referee = sum(r["found"] + r["fragments"] for r in rows)
     kinds: dict[str, int] = {}
+    placed: dict[str, int] = {}
     for r in rows:
         for k, v in r["by_distractor"].items():
             kinds[k] = kinds.get(k, 0) + v
+        for k, v in r["placed"].items():
+            placed[k] = placed.get(k, 0) + v
     print()
     print(f"referee whistle recall within {FOUND_S * 1000:.0f} ms: {found}/{blasts} = {found / max(1, blasts):.2%}")
     print(f"onset error: median {np.median(errs):.1f} ms, p95 {np.percentile(errs, 95):.1f} ms, "
           f"mean signed {np.mean(signed):+.1f} ms")
     print(f"whistle precision (anchors on referee blasts / all whistle anchors): {referee}/{anchors} = "
           f"{referee / max(1, anchors):.2%}")
-    print(f"detections on distractors by kind: {kinds}")
+    print("whistle detections on distractors (detections / placed): "
+          + ", ".join(f"{k} {kinds.get(k, 0)}/{n}" for k, n in sorted(placed.items())))
     print(f"distractor whistles detected: {sum(r['distractor_whistles'] for r in rows)} of "
           f"{sum(r['placed_distractor_whistles'] for r in rows)} placed")
     print(f"unexplained whistle detections per match: {[len(r['unexplained']) for r in rows]} "
