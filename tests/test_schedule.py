@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from core.errors import InputError
@@ -19,7 +20,7 @@ from core.serve.nats_cluster import NatsCluster
 from core.serve.schedule import load_schedule
 from core.serve.scheduler import Scheduler
 from core.serve.session import SessionConfig
-from core.serve.status import StatusBoard
+from core.serve.status import StatusBoard, StatusServer
 
 RATE = 15.0  # clock seconds per real second; sources play this many times live pace
 LEAD_S = 150.0  # 10 real seconds: building a simulated match takes 3-7 s on a busy machine
@@ -98,6 +99,17 @@ async def _kill_stream_leader_when_live(cluster, board, fixture: str, stream: st
     return leader
 
 
+async def _poll_status(url: str, seen: set[tuple[str, str]], done: asyncio.Event) -> int:
+    """Read the status endpoint until the day is over; returns the status code without a token."""
+    async with httpx.AsyncClient() as client:
+        refused = (await client.get(url)).status_code
+        while not done.is_set():
+            body = (await client.get(url, headers={"Authorization": "Bearer day-token"})).json()
+            seen.update((s["name"], s["state"]) for s in body["sessions"])
+            await asyncio.sleep(0.2)
+    return refused
+
+
 def _outbox(path) -> list[tuple[str, int]]:
     with sqlite3.connect(path) as db:
         return db.execute("SELECT id, revision FROM outbox ORDER BY seq").fetchall()
@@ -120,7 +132,14 @@ async def test_three_overlapping_fixtures_run_unattended(tmp_path, cluster):
     scheduler = Scheduler(fixtures, template, tmp_path / "sessions", clock, board, LEAD_S)
     target = NatsTarget.parse(f"{cluster.addresses}/Cup")
     killer = asyncio.create_task(_kill_stream_leader_when_live(cluster, board, "fx-b", target.stream))
+    endpoint = StatusServer(board, ("day-token",))
+    await endpoint.start()
+    done, seen = asyncio.Event(), set()
+    poller = asyncio.create_task(_poll_status(f"http://127.0.0.1:{endpoint.port}/status", seen, done))
     reports = {r.name: r for r in await scheduler.run()}
+    done.set()
+    refused = await poller
+    await endpoint.close()
     killed = await killer
     print(board.out.getvalue())
     for r in reports.values():
@@ -141,6 +160,7 @@ async def test_three_overlapping_fixtures_run_unattended(tmp_path, cluster):
     states = [(name, state) for name, state, _ in board.history]
     for fx in kickoffs:
         assert [s for n, s in states if n == fx] == ["scheduled", "starting", "live", "finished"]
+    assert refused == 401 and {(fx, "live") for fx in kickoffs} <= seen  # the endpoint showed them live
     status = json.loads((tmp_path / "status.json").read_text())
     assert {s["name"]: s["state"] for s in status["sessions"]} == dict.fromkeys(kickoffs, "finished")
 

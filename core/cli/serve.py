@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from core.serve.scheduler import Scheduler
 from core.serve.schedule import load_schedule
 from core.serve.session import MatchSession, SessionConfig
 from core.serve.sinks import parse_any_sink
-from core.serve.status import StatusBoard
+from core.serve.status import StatusBoard, StatusServer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,6 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lead", type=float, default=300.0, metavar="S",
                    help="start each scheduled session this many seconds before kickoff (default 300)")
     p.add_argument("--status", help="status JSON file (default: in the session folder for a schedule)")
+    p.add_argument("--status-port", type=int,
+                   help="serve the status JSON at http://HOST:PORT/status (needs --token; 0: any free)")
     p.add_argument("--fps", default="25", choices=sorted(FRAME_RATES), help="timecode frame rate")
     p.set_defaults(func=run)
     p.error = lambda message: _usage_error(message)  # one line, exit 2
@@ -61,14 +64,15 @@ def _usage_error(message: str) -> None:
 def _check(args: argparse.Namespace) -> None:
     if (args.source is None) == (args.schedule is None):
         raise InputError("serve", "give exactly one of --source or --schedule")
-    for flag, port in (("--intake-port", args.intake_port), ("--intake-ws-port", args.intake_ws_port)):
+    for flag, port in (("--intake-port", args.intake_port), ("--intake-ws-port", args.intake_ws_port),
+                       ("--status-port", args.status_port)):
         if port is None:
             continue
         if not 0 <= port < 65536:
             raise InputError(flag, "must be a port number from 0 to 65535")
         if not args.token:
-            raise InputError("--token", "the intake needs a token (--token SECRET)")
-        if args.schedule:
+            raise InputError("--token", f"{flag} needs a token (--token SECRET)")
+        if args.schedule and flag != "--status-port":
             raise InputError(flag, "network intake serves one match; a schedule takes events from each "
                                    "fixture's source or events file")
     if not 0 < args.speed <= 1000:
@@ -120,7 +124,8 @@ async def serve_one(args: argparse.Namespace, clock: Clock) -> int:
 
     session = MatchSession(template(args, name, path), clock, on_state)
     _on_signals(session.stop)
-    report = await session.run()
+    async with _status_endpoint(args, board):
+        report = await session.run()
     return 0 if report.state == "finished" else 1
 
 
@@ -136,8 +141,24 @@ async def serve_schedule(args: argparse.Namespace, clock: Clock) -> int:
     board = StatusBoard(args.status or folder / "schedule-status.json")
     scheduler = Scheduler(fixtures, template(args, "", folder), folder, clock, board, args.lead)
     _on_signals(scheduler.stop)
-    reports = await scheduler.run()
+    async with _status_endpoint(args, board):
+        reports = await scheduler.run()
     return 0 if all(r.state == "finished" for r in reports) else 1
+
+
+@contextlib.asynccontextmanager
+async def _status_endpoint(args: argparse.Namespace, board: StatusBoard):
+    """The HTTP status endpoint for as long as the sessions run, when ``--status-port`` asks for it."""
+    if args.status_port is None:
+        yield
+        return
+    server = StatusServer(board, tuple(args.token), args.host, args.status_port)
+    await server.start()
+    print(f"status http://{args.host}:{server.port}/status", flush=True)
+    try:
+        yield
+    finally:
+        await server.close()
 
 
 def _on_signals(stop) -> None:
