@@ -106,3 +106,17 @@ def test_deadline_and_policy_decisions(tmp_path: Path) -> None:
     assert book.due_for_deadline(10**9, 16_000) == []
     assert book.auto("e1", "confidence") is None
     assert book_at(path).due_for_deadline(10**9, 16_000) == []  # also after a restart
+
+
+def test_a_logger_correction_replaces_the_event_and_keeps_its_decisions(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    book = book_at(path)
+    book.add_event(LoggedEvent("e1", "foul", 10.0), 170_000)
+    book.add_proposal(stored_from(proposal("e1", 150_000), 171_000))
+    book.accept("e1")
+    assert book.add_event(LoggedEvent("e1", "offside", 10.4, {"note": "fixed"}), 200_000)
+    assert not book.add_event(LoggedEvent("e1", "offside", 10.4, {"note": "fixed"}), 210_000)
+    again = book_at(path)
+    assert again.rows["e1"].event == LoggedEvent("e1", "offside", 10.4)
+    assert again.rows["e1"].event.extra == {"note": "fixed"}
+    assert (again.rows["e1"].arrived_n, again.rows["e1"].status) == (170_000, "accepted")

@@ -56,8 +56,16 @@ class EventBook:
 
     # --- intake ------------------------------------------------------------------------------
     def add_event(self, event: LoggedEvent, arrived_n: int) -> bool:
-        """A logged event arrived; False if it was already in the session."""
-        if event.id in self.rows or not self.store.add_event(event, arrived_n):
+        """A logged event arrived (or a logger corrected one: same id, new content); False if nothing
+        changed (a replay after a restart)."""
+        row = self.rows.get(event.id)
+        if row is not None:
+            if (row.event.type, row.event.t, row.event.extra) == (event.type, event.t, event.extra):
+                return False
+            self.store.revise_event(event)
+            self.rows[event.id] = replace(row, event=event)
+            return True
+        if not self.store.add_event(event, arrived_n):
             return False
         self.rows[event.id] = EventRow(event, arrived_n)
         return True

@@ -96,6 +96,11 @@ class SessionStore:
             (event.id, event.type, event.t, arrived_n, json.dumps(event.extra)))
         return cur.rowcount == 1
 
+    def revise_event(self, event: LoggedEvent) -> None:
+        """A logger corrected an event (same id): keep the newest type, time and fields."""
+        self._db.execute("UPDATE events SET type = ?, t_logged = ?, extra = ? WHERE id = ?",
+                         (event.type, event.t, json.dumps(event.extra), event.id))
+
     def events(self) -> list[tuple[LoggedEvent, int]]:
         """Every stored event with the media sample at which it arrived, in arrival order."""
         rows = self._db.execute("SELECT id, type, t_logged, extra, arrived_n FROM events ORDER BY rowid")
