@@ -42,7 +42,7 @@ MIN_SECONDS = 0.08
 MIN_FILL = 0.6
 MIN_CONCENTRATION = 0.3
 MIN_LOCAL_CONCENTRATION = 0.7
-MIN_SPREAD_CONCENTRATION = 0.85
+MIN_SPREAD_CONCENTRATION = 0.82
 """The peak (or, for a strongly warbling whistle, +-400 Hz around it) must hold this share of +-1 kHz."""
 MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
 """At the very start of a stream there is no background to see an onset against: demand more."""

@@ -15,7 +15,8 @@ class BlastSpectrum:
     """What the mean spectrum of a candidate says."""
 
     freq_hz: float
-    concentration: float        # peak (+-PEAK_HALF_WIDTH) and its 2nd harmonic over 1-7.8 kHz energy
+    concentration: float        # peak (+-PEAK_HALF_WIDTH, or +-SPREAD_HALF_WIDTH) and its 2nd harmonic
+                                # over the 1-7.8 kHz energy
     local_concentration: float  # the same over the energy within +-1 kHz (plus the 2nd harmonic)
     spread_concentration: float  # as local_concentration, counting +-SPREAD_HALF_WIDTH bins as the peak's
     harmonic_db: float          # 2nd harmonic relative to the peak, dB (-99 above Nyquist)
@@ -44,7 +45,7 @@ def blast_spectrum(mean_power: np.ndarray, freq_hz: float, layout: BinLayout) ->
     around = _cluster(mean_power, k, LOCAL_HALF_WIDTH) + tiny
     return BlastSpectrum(
         freq_hz=k * layout.hz_per_bin,
-        concentration=min((own + h2) / total, 1.0),
+        concentration=min(max(own + h2, spread + h2_spread) / total, 1.0),
         local_concentration=min((own + h2) / (around + h2), 1.0),
         spread_concentration=min((spread + h2_spread) / (around + h2_spread), 1.0),
         harmonic_db=10 * np.log10((h2 + tiny) / (own + tiny)) if h2 else -99.0,
