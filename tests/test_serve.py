@@ -181,3 +181,27 @@ def test_killed_serve_resumes_and_publishes_what_it_had_stored(tmp_path):
         assert seen.count("provisional") == 1 and seen[0] == "provisional", (eid, seen)
         assert seen[-1] in ("confirmed", "corrected"), (eid, seen)
     print(f"killed at media sample {position}; {len(seqs)} publications after the restart")
+
+
+async def test_hard_limit_stops_a_file_session_and_decides_what_is_pending(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from core.serve.clock import Clock
+    from core.serve.session import MatchSession, SessionConfig
+
+    rng = np.random.default_rng(1)
+    sf.write(tmp_path / "bed.wav", (0.01 * rng.standard_normal(48000 * 60)).astype(np.float32), 48000)
+    (tmp_path / "logged.jsonl").write_text(
+        '{"id": "a", "type": "throw_in", "t": 0.5}\n{"id": "b", "type": "corner", "t": 0.9}\nnot json\n')
+    config = SessionConfig(name="bed", source=str(tmp_path / "bed.wav"), session_path=tmp_path / "s.sqlite",
+                           sinks=(f"jsonl:{tmp_path / 'out.jsonl'}",), events=str(tmp_path / "logged.jsonl"),
+                           deadline_s=None, auto_accept=None, hard_limit_s=1.5)
+    report = await MatchSession(config, Clock()).run()
+    assert report.state == "finished" and report.reason == "hard limit", report
+    assert 1.5 <= (report.stopping - report.live).total_seconds() <= 2.5
+    assert 1.0 <= report.media_s <= 3.0  # played at live pace until the limit
+    pubs = read_jsonl(tmp_path / "out.jsonl")
+    assert [(p["id"], p["status"]) for p in pubs][:2] == [("a", "provisional"), ("b", "provisional")]
+    assert {p["id"] for p in pubs[2:]} == {"a", "b"}  # decided when the session ended
+    assert report.events == 2 and report.undelivered == 0

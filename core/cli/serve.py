@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import platformdirs
@@ -20,6 +21,10 @@ from core.serve.schedule import load_schedule
 from core.serve.session import MatchSession, SessionConfig
 from core.serve.sinks import parse_any_sink
 from core.serve.status import StatusBoard, StatusServer
+
+
+SCHEDULE_HARD_LIMIT_S = 4 * 3600.0
+"""A scheduled session stops after this long when neither --hard-limit nor a full-time event does."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="accept the best proposal after it waited this many media seconds (default 10)")
     p.add_argument("--margin", type=float, default=30.0, metavar="S",
                    help="stop this many media seconds after the full-time event (default 30)")
-    p.add_argument("--hard-limit", type=float, metavar="S", help="stop a session after this many seconds")
+    p.add_argument("--hard-limit", type=float, metavar="S",
+                   help="stop a session after this many seconds (default: none for one source, "
+                        "4 hours for a schedule)")
     p.add_argument("--lead", type=float, default=300.0, metavar="S",
                    help="start each scheduled session this many seconds before kickoff (default 300)")
     p.add_argument("--status", help="status JSON file (default: in the session folder for a schedule)")
@@ -139,7 +146,8 @@ async def serve_schedule(args: argparse.Namespace, clock: Clock) -> int:
     folder = Path(args.session) if args.session else _data_folder()
     folder.mkdir(parents=True, exist_ok=True)
     board = StatusBoard(args.status or folder / "schedule-status.json")
-    scheduler = Scheduler(fixtures, template(args, "", folder), folder, clock, board, args.lead)
+    shared = replace(template(args, "", folder), hard_limit_s=args.hard_limit or SCHEDULE_HARD_LIMIT_S)
+    scheduler = Scheduler(fixtures, shared, folder, clock, board, args.lead)
     _on_signals(scheduler.stop)
     async with _status_endpoint(args, board):
         reports = await scheduler.run()
