@@ -28,6 +28,8 @@ from core.publish.message import Publication
 
 DUPLICATE_WINDOW_S = 600.0
 """How long the server remembers message ids (a revision re-sent within it is stored once)."""
+CLOSE_TIMEOUT_S = 5.0
+"""Seconds a closing sink waits for its connection to flush."""
 SUBSCRIBE_PATIENCE_S = 30.0
 """How long a follower that stops when idle keeps trying to create its consumer (the first requests
 after a node died can go unanswered while the cluster notices)."""
@@ -156,9 +158,13 @@ class NatsSink:
             await self._nc.publish(self.heartbeat_subject, json.dumps(message).encode())
 
     async def close(self) -> None:
-        """Flush and close the connection."""
+        """Flush and close the connection (give up flushing after a few seconds: everything not
+        acknowledged is still in the outbox)."""
         if self._nc is not None:
-            await self._nc.drain()
+            try:
+                await asyncio.wait_for(self._nc.drain(), CLOSE_TIMEOUT_S)
+            except (TimeoutError, nats.errors.Error):
+                await self._nc.close()
             self._nc = None
 
 
@@ -185,7 +191,8 @@ async def follow_match(servers: Sequence[str], competition: str, match: str,
     nc = await connect(servers)
     try:
         js = nc.jetstream(timeout=2.0)
-        sub = await _subscribe(js, target, match, None if idle_s is None else max(idle_s, SUBSCRIBE_PATIENCE_S))
+        patience = None if idle_s is None else max(idle_s, SUBSCRIBE_PATIENCE_S)
+        sub = await _subscribe(js, target, match, patience)
         seen: set[tuple[str, int]] = set()
         while True:
             try:
