@@ -118,7 +118,8 @@ def test_the_same_match_in_mp4_gives_the_same_whistle(shared_data, match_wav, tm
 def bad_file(kind: str, folder: Path, good: Path) -> Path:
     """One kind of bad input, written into ``folder``."""
     path = folder / {"missing": "nowhere.wav", "empty": "empty.wav", "text": "notes.txt",
-                     "corrupt": "corrupt.wav", "truncated": "truncated.wav", "damaged": "damaged.mp4"}[kind]
+                     "corrupt": "corrupt.wav", "truncated": "truncated.wav", "damaged": "damaged.mp4",
+                     "no samples": "header_only.wav"}[kind]
     data = good.read_bytes()
     if kind == "empty":
         path.write_bytes(b"")
@@ -128,6 +129,8 @@ def bad_file(kind: str, folder: Path, good: Path) -> Path:
         path.write_bytes(b"\x00\x17\xff\x42" * 4 + data[16:])
     elif kind == "truncated":
         path.write_bytes(data[: len(data) // 2])
+    elif kind == "no samples":
+        sf.write(path, np.zeros(0, np.float32), RATE)
     elif kind == "damaged":  # an MP4 whose audio data is overwritten with garbage in the middle
         encode_mp4(path, load(good) * 0.5)
         damaged = bytearray(path.read_bytes())
@@ -139,6 +142,7 @@ def bad_file(kind: str, folder: Path, good: Path) -> Path:
 @pytest.mark.parametrize("kind,problem", [
     ("missing", "file not found"), ("empty", "empty file"), ("text", "not a media file"),
     ("corrupt", "header is corrupt"), ("truncated", "truncated"), ("damaged", "corrupt"),
+    ("no samples", "no audio samples"),
 ])
 def test_bad_input_is_one_line_exit_2(kind, problem, match_wav, tmp_path):
     path = bad_file(kind, tmp_path, match_wav)

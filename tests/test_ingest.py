@@ -295,6 +295,9 @@ def bad_input(kind: str, folder: Path) -> Path:
     if kind == "empty":
         (folder / "empty.wav").write_bytes(b"")
         return folder / "empty.wav"
+    if kind == "no samples":
+        sf.write(folder / "header_only.wav", np.zeros(0, np.float32), 48_000)
+        return folder / "header_only.wav"
     if kind == "text":
         (folder / "notes.txt").write_text(text)
         return folder / "notes.txt"
@@ -306,12 +309,13 @@ def bad_input(kind: str, folder: Path) -> Path:
 
 @pytest.mark.parametrize("kind,problem", [
     ("missing", "file not found"), ("empty", "empty file"), ("text", "not a media file"),
-    ("text named wav", "not a media file"), ("folder", "is a folder"),
+    ("text named wav", "not a media file"), ("folder", "is a folder"), ("no samples", "no audio samples"),
 ])
 def test_unreadable_inputs_name_the_problem(tmp_path, kind, problem):
     path = bad_input(kind, tmp_path)
     with pytest.raises(InputError, match=problem) as info:
-        open_media(str(path))
+        with open_media(str(path)) as media:
+            list(media)
     assert info.value.where == str(path)
 
 

@@ -81,6 +81,8 @@ class MediaReader:
             yield AudioBlock(n, last)
         if self._source.damage:
             raise InputError(self.path, self._source.damage)
+        if n + held == 0:
+            raise InputError(self.path, "no audio samples in it (0 s)")
 
     def _mono_at_rate(self) -> Iterator[np.ndarray]:
         chunks = self._source.chunks()
