@@ -5,9 +5,10 @@ Per-frame features are vectorised over each batch of STFT frames (``whistle_feat
 neighbourhood or the 1-7.8 kHz band; only tonal frames drive a small state machine that groups them
 into candidates (a level dip and re-rise of REONSET_DB splits two blasts). A candidate closes
 GAP_FRAMES frames after its last tonal frame, or at the end of the stream, and is judged on duration,
-tonal fill, the concentration of the mean spectrum of its loudest frames (``whistle_spectrum``), the
-rise of its band over the recent background (gear hum and crowd beds do not rise), and warble (a
-synthetic steady tone has none). Decisions wait at most GAP_FRAMES frames after a blast ends.
+tonal fill, the rise of its band over the recent background (gear hum and crowd beds do not rise), the
+concentration of the mean spectrum of its loudest frames, the partials around its peak (a voice's
+harmonic comb; ``whistle_spectrum``), and warble (a synthetic steady tone has none). Decisions wait at
+most GAP_FRAMES frames (48 ms) after a blast ends.
 """
 from __future__ import annotations
 
