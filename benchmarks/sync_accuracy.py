@@ -44,7 +44,7 @@ def prepared(seed: int, minutes: float, redetect: bool = False) -> Path:
     The 48 kHz match.wav stays cached (about 0.5 GB per 90 minutes) so a changed detector can be rerun.
     """
     folder = CACHE / f"seed-{seed}-{minutes:g}min"
-    if not (folder / "match.wav").exists():
+    if not (folder / "meta.json").exists():  # written last: a match cut short is built again
         write_match(build_match(seed, minutes), str(folder))
         redetect = True
     if redetect or not (folder / "anchors.jsonl").exists():

@@ -68,8 +68,8 @@ def _why(h: Hypotheses, best: int, margin: float, settings: SyncSettings) -> str
         if k == 0:
             return f"no anchor fits; {base}"
         if h.probs[-1] < 0.5:
-            spots = ", ".join(f"{t:.2f} s (p={p:.2f})" for t, p in zip(h.times, h.probs))
-            return f"no single anchor wins among {spots}; {base}, close to all of them"
+            spots = ", ".join(f"{t:.2f} s (p={p:.2f})" for t, p in zip(h.times, h.probs) if p >= 0.05)
+            return f"{base}; the best compromise among the likely anchor time(s) {spots}"
         return f"no anchor is likely enough (none-detected p={h.probs[-1]:.2f}); {base}"
     chosen = (f"anchor at {h.times[best]:.2f} s (p={h.probs[best]:.2f}, "
               f"{h.predicted - h.times[best]:+.2f} s from the clock prediction)")

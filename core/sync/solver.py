@@ -31,6 +31,9 @@ FOUL_TYPES = frozenset({"foul", "penalty_awarded"})
 DUPLICATE_WINDOW_S = 8.0
 """Two entries of one type this close on the logger's clock may be one action logged twice."""
 
+SHARED_ROAR = frozenset({"goal", "shot"})
+"""A goal and the shot that scored it are heard as one roar."""
+
 
 @dataclass(frozen=True, slots=True)
 class Solution:
@@ -101,14 +104,19 @@ def _after_its_foul(card: Proposal, ev: LoggedEvent, events: Sequence[LoggedEven
 
 
 def _unclaimed(ev: LoggedEvent, index: AnchorIndex, picks: np.ndarray, claims: dict) -> np.ndarray:
-    """Per anchor, the chance no other logged event owns it (a duplicate entry may share its anchor)."""
+    """Per anchor, the chance that no other logged event owns it."""
     keep = np.ones(len(index.anchors))
     for j in picks:
         for other, p in claims.get((id(index), int(j)), ()):
-            duplicate = other.type == ev.type and abs(other.t - ev.t) < DUPLICATE_WINDOW_S
-            if other.id != ev.id and not duplicate:
+            if other.id != ev.id and not _may_share(ev, other):
                 keep[j] *= 1.0 - p
     return keep
+
+
+def _may_share(a: LoggedEvent, b: LoggedEvent) -> bool:
+    """Two entries that may stand on one anchor: one action logged twice, or a goal and its shot."""
+    close = abs(a.t - b.t) < DUPLICATE_WINDOW_S
+    return close and (a.type == b.type or {a.type, b.type} == SHARED_ROAR)
 
 
 def _observations(events: Sequence[LoggedEvent], whistles: AnchorIndex, surges: AnchorIndex,
