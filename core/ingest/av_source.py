@@ -40,7 +40,6 @@ class AvSource:
     """Native-rate float32 chunks, shape (channels, n), from the first audio stream FFmpeg finds."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
         try:
             self._container = av.open(path, timeout=LIVE_TIMEOUT_S if is_url(path) else None)
         except av.error.FFmpegError as exc:

@@ -21,7 +21,6 @@ class SoundfileSource:
     """Native-rate float32 chunks, shape (channels, n), from a libsndfile container."""
 
     def __init__(self, path: str, chunk_seconds: float = 1.0) -> None:
-        self.path = path
         try:
             self._file = sf.SoundFile(path)
         except (sf.LibsndfileError, RuntimeError) as exc:
