@@ -197,3 +197,19 @@ def test_provisional_time_uses_the_clock_map_without_risking_early():
     assert np.mean(provisional < -0.5) <= 0.05  # only typed-early entries may still be early
     cmap = engine.clock_map()
     assert 0.9 < cmap.confidence <= 1.0 and abs(cmap.drift_ppm) <= 250
+
+
+def test_goal_and_its_shot_share_the_roar_and_neither_is_early():
+    rng = np.random.default_rng(4)
+    anchors, events = _foul_log(rng)
+    goal_t, roar_t = 3200.0, 3200.6
+    anchors.append(Anchor("crowd_surge", int(roar_t * RATE), int((roar_t + 9) * RATE), 0.9,
+                          peak=int((roar_t + 2) * RATE), gain_lu=10.0))
+    anchors.append(Anchor("crowd_surge", int((goal_t - 6) * RATE), int((goal_t - 3) * RATE), 0.5,
+                          peak=int((goal_t - 5) * RATE), gain_lu=4.0))  # the crowd rising with the attack
+    events += [LoggedEvent("shot", "shot", goal_t - 0.6 + 2.3), LoggedEvent("goal", "goal", goal_t + 2.6)]
+    props = {p.event_id: p for p in sync_events(anchors, events, RATE)}
+    goal, shot = props["goal"], props["shot"]
+    assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE)
+    assert -0.5 <= goal.n / RATE - goal_t <= 1.0
+    assert shot.n / RATE - (goal_t - 0.6) >= -0.5

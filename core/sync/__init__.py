@@ -1,0 +1,7 @@
+"""The sync engine: logged events + audio anchors -> proposed media times, offline and live.
+
+clock_map (logger clock -> media time, robust, with jumps), lateness (per-type lateness learned from
+anchored events), candidates (which anchors an event may belong to and how likely each is), choice
+(asymmetric, spoiler-averse decision), solver (one pass over everything known), engine (causal
+SyncEngine for the console), offline (sync_events for the CLI), proposal (value types), settings.
+"""
