@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -230,7 +231,7 @@ def main() -> None:
         print(f"{label:34s} {wall:7.2f} {cpu:7.2f} {audio_s / cpu:17.0f} {m['peak_mb']:8.0f}")
     speed, ratio = audio_s / pipeline["timed"][1], pipeline["timed"][1] / floor["timed"][1]
     print(f"pipeline / floor: {ratio:.2f}x   anchors: {pipeline['whistles']} whistles "
-          f"(generated {int(audio_s // WHISTLE_EVERY_S)}), {pipeline['surges']} crowd surges")
+          f"(generated {math.ceil(audio_s / WHISTLE_EVERY_S)}), {pipeline['surges']} crowd surges")
     print(f"targets: >= 1000x realtime: {'yes' if speed >= 1000 else 'NO'} ({speed:.0f}x); "
           f"within 3x of the floor: {'yes' if ratio <= 3 else 'NO'} ({ratio:.2f}x); "
           f"peak < 300 MB: {'yes' if pipeline['peak_mb'] < 300 else 'NO'} ({pipeline['peak_mb']:.0f} MB)")
