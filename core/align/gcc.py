@@ -21,6 +21,8 @@ class Peak:
     height: float
     ratio: float
     """(peak - mean of the other lags) / their standard deviation: about 5 for unrelated signals."""
+    runner_up: float
+    """Height of the best lag outside the peak's skirt over the peak's height: near 1 when ambiguous."""
 
 
 def gcc_phat(feed: np.ndarray, master: np.ndarray, rate: int) -> Peak:
@@ -44,7 +46,7 @@ def gcc_phat(feed: np.ndarray, master: np.ndarray, rate: int) -> Peak:
             lag += 0.5 * (y0 - y2) / denom
     rest = np.concatenate([cc[:max(0, k - GUARD_SAMPLES)], cc[k + GUARD_SAMPLES + 1:]])
     if len(rest) < 16:
-        return Peak(lag, peak, 0.0)
+        return Peak(lag, peak, 0.0, 1.0)
     spread = float(np.std(rest))
     ratio = (peak - float(np.mean(rest))) / spread if spread > 0.0 else 0.0
-    return Peak(lag, peak, ratio)
+    return Peak(lag, peak, ratio, float(np.max(rest)) / peak if peak > 0.0 else 1.0)

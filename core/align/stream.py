@@ -24,6 +24,8 @@ SILENT_RMS = 1e-4
 """A 100 ms frame quieter than this (-80 dBFS) carries nothing to align: a dropout or digital silence."""
 SILENT_SHARE = 0.2
 """A window with more silent frames than this is skipped."""
+VERIFY_EVERY = 15
+"""While locked, every this many windows is also searched over the full range (a wrong lock shows there)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +169,20 @@ class FeedAligner:
         peak = gcc_phat(window, segment, self.rate)
         residual = (peak.lag - margin) * step / self.rate
         t_m = q0 / self.rate + margin * step / self.rate + (t_c - f0 / self.rate) * step + residual
-        warnings = self.track.observe(t_c, t_m - t_c, peak.ratio)
+        locked = self.track.locked
+        warnings = self.track.observe(t_c, t_m - t_c, peak.ratio, peak.runner_up)
+        if locked and self.track.locked and self.windows % VERIFY_EVERY == 0:
+            warnings += self._verify(f0, window, t_c)
         return self._reading(f0, "; ".join(warnings) or None)
+
+    def _verify(self, f0: int, window: np.ndarray, t_c: float) -> list[str]:
+        """Search this window over the full range too, if the master has arrived that far."""
+        q0 = float(f0 - self.search)
+        if q0 + self.window + 2 * self.search > self.master.end and not self.master.finished:
+            return []
+        peak = gcc_phat(window, self.master.read(q0, 1.0, self.window + 2 * self.search), self.rate)
+        t_m = (q0 + peak.lag) / self.rate + (t_c - f0 / self.rate)
+        return self.track.verify(t_c, t_m - t_c, peak.ratio, peak.runner_up)
 
     def _reading(self, f0: int, warning: str | None) -> AlignmentReading:
         if warning:

@@ -10,6 +10,9 @@ ACQUIRE_RATIO = 9.0
 """A full-range search must stand this far out of its noise (unrelated audio gives about 5)."""
 TRACK_RATIO = 6.5
 """A narrow tracking search (a few thousand lags) must stand this far out."""
+MAX_RUNNER_UP = 0.5
+"""A full-range search is distinct when no other lag comes within this share of the peak's height
+(repetitive sound, a looped crowd or a chant, gives several peaks alike: the feed is not locked on those)."""
 AGREE_S = 0.010
 """Two acquisitions (or jump candidates) this close describe the same clock."""
 JUMP_S = 0.004
@@ -67,16 +70,34 @@ class FeedTrack:
         self._misses = 0
         self._recent: deque[bool] = deque(maxlen=RECENT)
         self.ratios: deque[float] = deque(maxlen=RECENT)
+        self._checks: deque[bool] = deque(maxlen=8)
+        self._disagreements = 0
 
     def model(self) -> tuple[float, float] | None:
         """(offset at t_f=0, drift as a fraction) of the current segment, or None before the first lock."""
         return None if self.segment is None else (self.segment.a, self.segment.b)
 
-    def observe(self, t: float, y: float, ratio: float) -> list[str]:
-        """One window's measurement: offset y = t_m - t_f at feed time t with its peak ratio; returns warnings."""
+    def observe(self, t: float, y: float, ratio: float, runner_up: float) -> list[str]:
+        """One window's measurement: offset y = t_m - t_f at feed time t with its peak's ratio and runner-up."""
         if not self.locked:
-            return self._acquire(t, y, ratio)
+            return self._acquire(t, y, ratio, runner_up)
         return self._track(t, y, ratio)
+
+    def verify(self, t: float, y: float, ratio: float, runner_up: float) -> list[str]:
+        """A full-range search made while locked: it must be distinct and agree, or the lock is doubted."""
+        seg = self.segment
+        distinct = ratio >= ACQUIRE_RATIO and runner_up <= MAX_RUNNER_UP
+        agrees = seg is not None and abs(y - seg.predict(t)) <= AGREE_S
+        self._checks.append(distinct and agrees)
+        if distinct and not agrees:
+            self._disagreements += 1
+            if self._disagreements >= 2:
+                self.locked = False
+                self._disagreements = 0
+                return [f"full-range search disagrees with the lock near feed time {t:.1f} s: searching again"]
+        else:
+            self._disagreements = 0
+        return []
 
     def confidence(self) -> float:
         """0..1: how far the current offset and drift can be trusted."""
@@ -88,11 +109,12 @@ class FeedTrack:
         recent = sum(self._recent) / len(self._recent) if self._recent else 0.0
         spread = 1.0 / (1.0 + (seg.rms / 0.002) ** 2)
         peak = float(np.clip((np.median(self.ratios) - TRACK_RATIO) / 6.0, 0.0, 1.0)) if self.ratios else 0.0
-        return float(support * recent * spread * (0.5 + 0.5 * peak))
+        checked = sum(self._checks) / len(self._checks) if self._checks else 1.0
+        return float(support * recent * spread * checked * (0.5 + 0.5 * peak))
 
-    def _acquire(self, t: float, y: float, ratio: float) -> list[str]:
+    def _acquire(self, t: float, y: float, ratio: float, runner_up: float) -> list[str]:
         self._recent.append(False)
-        if ratio < ACQUIRE_RATIO:
+        if ratio < ACQUIRE_RATIO or runner_up > MAX_RUNNER_UP:
             self._candidates.clear()
             return []
         self._candidates.append((t, y))
@@ -108,6 +130,8 @@ class FeedTrack:
         self._start_segment(first[0], [first, second], previous.b if previous is not None else 0.0)
         self.locked = True
         self._misses = 0
+        self._checks.clear()
+        self._checks.extend((True, True))
         return warnings
 
     def _track(self, t: float, y: float, ratio: float) -> list[str]:
