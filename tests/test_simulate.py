@@ -174,3 +174,17 @@ def test_full_90_minute_match():
     assert 4.0 <= levels[1] - levels[0] <= 8.0, levels
     tail = render_audio(match, match.samples - SIM_RATE, 2 * SIM_RATE)
     assert len(tail) == SIM_RATE and np.abs(tail).max() <= 1.0
+
+
+def test_demo_feed_arrivals_follow_the_truth():
+    """The console's demo releases logged entries at their typing time: after the action unless typed early."""
+    match = build_match(6, 6.0)
+    truth = {e.id: e.t for e in match.truth}
+    early = set(match.meta["logger"]["mistakes"]["early"])
+    arrivals = match.arrivals()
+    assert [t for t, _ in arrivals] == sorted(t for t, _ in arrivals)
+    assert len(arrivals) == len(match.logged)
+    for media_s, event in arrivals:
+        if event.id in truth:
+            late = media_s - truth[event.id]
+            assert (late < 0) == (event.id in early) and -2.6 < late < 30.0, (event, late)

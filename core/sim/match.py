@@ -2,6 +2,7 @@
 
     match = build_match(seed=7, minutes=90)          # about 2-4 s: timeline, logger, every sound rendered
     block = render_audio(match, start, count)         # float32 at SIM_RATE (48 kHz), any range, any order
+    for media_s, event in match.arrivals(): ...       # when the logger typed each entry, in media seconds
     write_match(match, "out/")                        # match.wav, truth.jsonl, logged.jsonl, meta.json
 
 ``match.truth`` holds one LoggedEvent per real action (``t`` in media seconds, exact to the sample);
@@ -51,6 +52,15 @@ class Match:
     def rate(self) -> int:
         """Sample rate of the match audio (48 kHz)."""
         return SIM_RATE
+
+    def arrivals(self) -> list[tuple[float, LoggedEvent]]:
+        """Each logged entry with the media time (seconds) at which the logger typed it, in that order.
+
+        A live demo feed releases an entry when playback reaches its time.
+        """
+        logger = self.meta["logger"]
+        scale = 1.0 + logger["drift_ppm"] * 1e-6
+        return [((e.t - logger["offset_s"]) / scale, e) for e in self.logged]
 
 
 def build_match(seed: int, minutes: float, sources: SourceLibrary | None = None) -> Match:
