@@ -60,3 +60,32 @@ def test_bad_input_is_one_line_and_exit_2(files, problem):
     assert p.returncode == 2, p.stderr
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("matchsync align: ") and feed in lines[0], p.stderr
+
+
+def test_ltc_channel_gives_each_feed_its_timecode(files, tmp_path):
+    """A stereo feed: programme on channel 0, 25 fps LTC from 10:00:00:00 on channel 1; another without LTC."""
+    from core.ltc.encode import encode_ltc
+    from core.ltc.smpte import Timecode, frame_count
+    programme, rate = sf.read(files["cam2"], dtype="float32")
+    programme = np.asarray(programme, np.float32)
+    frames = int(len(programme) / rate * 25)
+    ltc = np.concatenate(list(encode_ltc(frames, "25", rate, first=frame_count(Timecode(10, 0, 0, 0), "25"))))
+    stereo = np.zeros((len(programme), 2), np.float32)
+    stereo[:, 0] = programme
+    stereo[:len(ltc), 1] = ltc[:len(programme)] * 0.1
+    with_ltc = tmp_path / "cam3.wav"
+    sf.write(with_ltc, stereo, rate)
+    plain = tmp_path / "cam4.wav"
+    sf.write(plain, np.stack([programme, np.zeros_like(programme)], axis=1), rate)
+    master = tmp_path / "master.wav"
+    audio, m_rate = sf.read(files["master"], dtype="float32")
+    sf.write(master, np.stack([audio, np.zeros_like(audio)], axis=1), m_rate)
+    p = align(str(master), str(with_ltc), str(plain), "--channel", "0", "--ltc-channel", "1", "--out", "-")
+    assert p.returncode == 0, p.stderr
+    cam3, cam4 = [json.loads(line) for line in p.stdout.splitlines()]
+    assert abs(cam3["offset_s"] - whole_sample(-3.7)) <= 0.005
+    assert cam3["ltc"]["fps"] == "25" and cam3["ltc"]["timecode"] == "10:00:00:00"
+    assert cam3["ltc"]["frames"] >= frames - 1 and cam3["ltc"]["breaks_t_f"] == []
+    assert cam4["ltc"] is None and "no LTC found on channel 1" in " ".join(cam4["warnings"])
+    bad = align(str(master), str(with_ltc), "--ltc-channel", "1")
+    assert bad.returncode == 2 and "--channel" in bad.stderr

@@ -8,7 +8,7 @@ import numpy as np
 from core.errors import InputError
 from core.ingest.media import open_media
 from core.ltc import libltc
-from core.ltc.smpte import RATES, Timecode
+from core.ltc.smpte import RATES, Timecode, frame_count
 
 CHUNK = 4096
 """Samples handed to libltc at a time, whatever the block sizes pushed (the result never depends on them)."""
@@ -102,3 +102,18 @@ def decode_file(path: str, *, channel: int | None = None, rate: int = 48_000) ->
         raise InputError(path, "no LTC found" + ("" if channel is None else f" on channel {channel}"))
     found = reader.frame_rate()
     return frames, None if found is None else found[0]
+
+
+def feed_timecode(path: str, channel: int, rate: int = 48_000) -> dict:
+    """A feed's LTC as its timecode: the rate, the first frame's timecode and feed time, frames read, breaks.
+
+    A break is a frame that does not follow the previous one (the generator was reset or the tape cut).
+    """
+    frames, rate_name = decode_file(path, channel=channel, rate=rate)
+    breaks = []
+    if rate_name is not None:
+        counts = [frame_count(f.timecode, rate_name) for f in frames]
+        breaks = [round(f.start / rate, 3) for f, a, b in zip(frames[1:], counts, counts[1:]) if b != a + 1]
+    first = frames[0]
+    return {"fps": rate_name, "timecode": str(first.timecode), "t_f": round(first.start / rate, 4),
+            "frames": len(frames), "breaks_t_f": breaks}
