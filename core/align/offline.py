@@ -54,10 +54,8 @@ def align_files(master: str, feeds: list[str], *, channel: int | None = None, se
                 block = next(streams[key], None)
                 if block is None:
                     del streams[key]
-                    if key is not None:
-                        aligner.feeds[key].finish()
-                    else:
-                        aligner.master.finished = True
+                    if key is None:
+                        aligner.finish()
                 elif key is None:
                     aligner.push_master(block.samples)
                 else:

@@ -5,7 +5,7 @@
     aligner.push_feed("cam2", block)
     for reading in aligner.poll():              # offset_s, drift_ppm, confidence, warning per feed window
         ...
-    aligner.finish()                            # end of input: the last windows are measured
+    aligner.finish()                            # end of the master: the last windows are measured
 
 Each feed is measured in windows of ``window_s`` every ``hop_s``. Until it is locked a window is searched
 over +/- ``search_s`` around the master; once locked the master is read along the fitted clock line
@@ -102,16 +102,11 @@ class FeedAligner:
         self._data = np.zeros(0, np.float32)
         self._next = 0
         self._scanned = 0
-        self.finished = False
 
     def push(self, samples: np.ndarray) -> None:
         """Append feed samples (float, mono, at ``rate``)."""
         self._data = np.concatenate([self._data, np.asarray(samples, np.float32)])
         self.samples += len(samples)
-
-    def finish(self) -> None:
-        """No more feed samples will come."""
-        self.finished = True
 
     def needs_master_from(self) -> int:
         """The oldest master sample a future window may read."""
@@ -239,10 +234,8 @@ class MultiAligner:
         (self.feeds.get(name) or self.add_feed(name)).push(samples)
 
     def finish(self) -> None:
-        """End of every input: the remaining windows can be measured."""
+        """End of the master: windows that were waiting for more master audio can be measured."""
         self.master.finished = True
-        for feed in self.feeds.values():
-            feed.finish()
 
     def poll(self) -> list[AlignmentReading]:
         """Readings of every window that became measurable since the last poll, then trim the master."""
