@@ -112,7 +112,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._whistle_boxes: list[tuple[int, QGraphicsRectItem]] = []
         self._new_columns = False
         self.frames_painted = 0
-        """Spectrogram images drawn so far (benchmarks count them)."""
+        """Spectrogram frames shown so far: new columns or a scroll (benchmarks count them)."""
         self.set_fft_size(fft_size)
 
     def set_fft_size(self, fft_size: int) -> None:
@@ -232,6 +232,8 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.head_n = head_n
         head_s = head_n / self.rate
         self.playhead.setValue(head_s)
+        if not self.frozen or self._new_columns:
+            self.frames_painted += 1
         if not self.frozen:
             self.spec.setXRange(head_s - self.window_s, head_s, padding=0)
         if self._new_columns:
@@ -254,7 +256,6 @@ class Timeline(pg.GraphicsLayoutWidget):
         left = (n0 + first * DISPLAY_HOP - DISPLAY_HOP / 2) / self.rate
         self.image.setRect(QRectF(left, 0.0, (last - first) * DISPLAY_HOP / self.rate,
                                   img.shape[1] * self.rate / self.fft_size))
-        self.frames_painted += 1
 
     def set_frozen(self, frozen: bool) -> None:
         """Stop following the live head (the operator may then drag and zoom the time axis) or resume."""

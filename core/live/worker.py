@@ -16,7 +16,7 @@ from core.live.sources import LiveSource
 from core.model import Anchor, AudioBlock, LoggedEvent, LoudnessReading
 
 DISPLAY_HOP = 256  # 62.5 spectrogram columns per second
-DISPLAY_FFT_SIZES = (256, 512, 1024, 2048)
+STEP_SAMPLES = 512  # 32 ms: one step per display frame, not per audio block
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -82,7 +82,9 @@ class DspWorker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            if self.step() is None:
+            if self.source.ring.backlog() < STEP_SAMPLES and not self.source.finished.is_set():
+                self._stop.wait(0.004)  # gather about one display frame of audio per step
+            elif self.step() is None:
                 self._stop.wait(0.004)
 
     def step(self) -> LiveUpdate | None:
