@@ -85,8 +85,9 @@ def main() -> None:
             worst[key] = max(worst[key], value)
         print(f"{seed:4d} {offset:+9.4f} {drift:+10.1f} | {e5[0]:+8.3f} {e5[1]:+6.2f} | {ee[0]:+8.3f} {ee[1]:+6.2f} |"
               f" {reverse_ms:9.3f}  | {step:+6.3f} {tracked:6.1f}")
-    print(f"worst after 5 min: offset {worst['offset_ms']:.3f} ms (goal 5), drift {worst['drift_ppm']:.2f} ppm (goal 5);"
-          f" reverse {worst['reverse_ms']:.3f} ms (goal 1); step tracked within {worst['step_s']:.1f} s (goal 30)")
+    print(f"worst after 5 min: offset {worst['offset_ms']:.3f} ms (goal 5), "
+          f"drift {worst['drift_ppm']:.2f} ppm (goal 5); reverse {worst['reverse_ms']:.3f} ms (goal 1); "
+          f"step tracked within {worst['step_s']:.1f} s (goal 30)")
     print(f"aligner speed: {audio_s / work:.0f}x realtime per feed (one feed, CPU time, windows of 8 s every 2 s)")
 
 

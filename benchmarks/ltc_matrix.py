@@ -32,7 +32,8 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=48_000)
     args = parser.parse_args()
     failures = 0
-    print(f"{'encoder':7s} {'fps':6s} {'condition':20s} {'decoded':>15s} {'missing/off':>11s} {'rate':>6s} {'x-rt':>6s}")
+    print(f"{'encoder':7s} {'fps':6s} {'condition':20s} {'decoded':>15s} {'missing/off':>11s} {'rate':>6s} "
+          f"{'x-rt':>6s}")
     for encoder in ("libltc", "ours"):
         for fps in RATES:
             first = frame_count(Timecode(9, 55, 0, 0, RATES[fps][1]), fps)
@@ -46,7 +47,8 @@ def main() -> None:
                 for chunk in chunks:
                     chunk = chunk * np.float32(10 ** (gain_db / 20))
                     if noise_db is not None:
-                        chunk = chunk + rng.standard_normal(len(chunk)).astype(np.float32) * np.float32(10 ** (noise_db / 20))
+                        noise = rng.standard_normal(len(chunk)).astype(np.float32)
+                        chunk = chunk + noise * np.float32(10 ** (noise_db / 20))
                     began = time.perf_counter()
                     decoded += reader.push(chunk)
                     spent += time.perf_counter() - began

@@ -129,7 +129,8 @@ class StartLightsDetector:
             gap = (chain[-1].first - x.first) / fps
             same_pitch = abs(x.freq_hz - b.freq_hz) <= self.s.pitch_tolerance * b.freq_hz
             lengths = [y.last - y.first + 1 for y in (*chain, x)]
-            if same_pitch and self.s.gap_s[0] <= gap <= self.s.gap_s[1] and max(lengths) <= self.s.length_ratio * min(lengths):
+            alike = max(lengths) <= self.s.length_ratio * min(lengths)
+            if same_pitch and alike and self.s.gap_s[0] <= gap <= self.s.gap_s[1]:
                 chain.append(x)
         if len(chain) >= 5:
             self._armed = chain[4::-1]

@@ -3,8 +3,9 @@
 Both are loud, steady and harmonic, far above the crowd for a second or more. Every 8 ms frame gives
 the strongest peak in the fundamental band (how far it stands over the band's median) and the frame's
 level against a slow baseline (the median of the previous 10 s). A run of frames that are tonal at one
-pitch (whose strongest partial lies in the band, so whistles and fans' horns above it do not count) and at least ``rise_db`` above the baseline for ``min_s`` is a detection; its onset is where the
-level crosses halfway (in power) from the baseline to the run's level, as for lights out.
+pitch (whose strongest partial lies in the band, so whistles and fans' horns above it do not count)
+and at least ``rise_db`` above the baseline for ``min_s`` is a detection; its onset is where the level
+crosses halfway (in power) from the baseline to the run's level, as for lights out.
 """
 from __future__ import annotations
 
