@@ -16,16 +16,22 @@ import pytest
 
 from core.cli import main as cli_main
 from core.session.store import SessionStore
-from core.sim.match import build_match
+from core.sim.match import build_match, write_match
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "s3cret"
 SEED, MINUTES = 5, 1.5
 
 
-def start_serve(tmp_path: Path, *extra: str) -> subprocess.Popen:
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory) -> Path:
+    """The simulated match of the demo source as files: match.wav, logged.jsonl, truth.jsonl."""
+    return write_match(build_match(SEED, MINUTES), str(tmp_path_factory.mktemp("match")))
+
+
+def start_serve(tmp_path: Path, *extra: str, source: str = f"demo:{SEED}:{MINUTES}") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "app.main", "serve", "--source", f"demo:{SEED}:{MINUTES}",
+        [sys.executable, "-m", "app.main", "serve", "--source", source,
          "--sink", f"jsonl:{tmp_path / 'out.jsonl'}", "--session", str(tmp_path / "s.sqlite"),
          "--status", str(tmp_path / "status.json"), *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -51,7 +57,7 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_serve_publishes_provisional_then_decided_revisions(tmp_path):
+def test_serve_publishes_provisional_then_decided_revisions(tmp_path, simulated):
     proc = start_serve(tmp_path, "--speed", "12", "--intake-port", "0", "--token", TOKEN,
                        "--deadline", "3")
     try:
@@ -77,13 +83,13 @@ def test_serve_publishes_provisional_then_decided_revisions(tmp_path):
     stored = [e.id for e, _ in store.events()]
     assert store.get_meta("finished") == "1"
     store.close()
-    match = build_match(SEED, MINUTES)
-    assert set(stored) == {e.id for e in match.logged} | {"net-1", "net-3"}
+    logged = {e["id"] for e in read_jsonl(simulated / "logged.jsonl")}
+    assert set(stored) == logged | {"net-1", "net-3"}
     by_id: dict[str, list[dict]] = {}
     for p in pubs:
         by_id.setdefault(p["id"], []).append(p)
     assert set(by_id) == set(stored)
-    truth = {e.id: e.t for e in match.truth}
+    truth = {e["id"]: e["t"] for e in read_jsonl(simulated / "truth.jsonl")}
     decided = 0
     for eid, revs in by_id.items():
         assert [r["revision"] for r in revs] == list(range(1, len(revs) + 1))
@@ -92,15 +98,16 @@ def test_serve_publishes_provisional_then_decided_revisions(tmp_path):
         decided += len(revs) > 1
         if eid in truth:  # the provisional time is never a spoiler
             assert revs[0]["t"] >= truth[eid] - 0.5, (eid, revs[0]["t"], truth[eid])
-    assert decided >= len(match.logged)  # every simulated event got a decision
+    assert decided >= len(logged)  # every simulated event got a decision
     assert by_id["net-1"][0]["logger"] == "desk-2"
     status = json.loads((tmp_path / "status.json").read_text())["sessions"][0]
     assert status["state"] == "finished" and status["undelivered"] == 0
     assert status["published"] == len(pubs)
 
 
-def test_sigterm_stops_cleanly_with_everything_delivered(tmp_path):
-    proc = start_serve(tmp_path, "--speed", "4")
+def test_sigterm_stops_cleanly_with_everything_delivered(tmp_path, simulated):
+    proc = start_serve(tmp_path, "--speed", "4", "--events", str(simulated / "logged.jsonl"),
+                       source=str(simulated / "match.wav"))
     try:
         wait_line(proc, " live")
         jsonl = tmp_path / "out.jsonl"
@@ -143,17 +150,20 @@ def test_bad_arguments_give_one_line_and_exit_2(args, words, capsys):
     assert code == 2 and words in err and "\n" not in err and err.startswith("matchsync serve: ")
 
 
-def test_killed_serve_resumes_and_publishes_what_it_had_stored(tmp_path):
+def test_killed_serve_resumes_and_publishes_what_it_had_stored(tmp_path, simulated):
     """kill -9 mid-match, then the same command again: the session catches up, every event is
     published provisional once and decided, and the outbox stays gap-free."""
-    args = ("--speed", "6", "--deadline", "3", "--intake-ws-port", "0", "--token", TOKEN)
-    proc = start_serve(tmp_path, *args)
+    args = ("--speed", "12", "--deadline", "3", "--intake-ws-port", "0", "--token", TOKEN,
+            "--events", str(simulated / "logged.jsonl"))
+    source = str(simulated / "match.wav")
+    proc = start_serve(tmp_path, *args, source=source)
     try:
         wait_line(proc, "intake ws")
         jsonl = tmp_path / "out.jsonl"
         deadline = time.monotonic() + 40
-        while time.monotonic() < deadline and (not jsonl.exists() or len(jsonl.read_text().splitlines()) < 3):
+        while time.monotonic() < deadline and (not jsonl.exists() or len(jsonl.read_text().splitlines()) < 2):
             time.sleep(0.05)
+        time.sleep(1.2)  # past the first save of the position
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
@@ -162,7 +172,7 @@ def test_killed_serve_resumes_and_publishes_what_it_had_stored(tmp_path):
     position = int(before.get_meta("position", "0"))
     before.close()
     assert position > 0
-    proc = start_serve(tmp_path, *args)
+    proc = start_serve(tmp_path, *args, source=source)
     try:
         assert proc.wait(timeout=60) == 0, proc.stderr.read()
     finally:
@@ -176,7 +186,7 @@ def test_killed_serve_resumes_and_publishes_what_it_had_stored(tmp_path):
     statuses: dict[str, list[str]] = {}
     for p in {p["seq"]: p for p in pubs}.values():  # a JSONL line may repeat after the kill: by seq
         statuses.setdefault(p["id"], []).append(p["status"])
-    assert set(statuses) == stored == {e.id for e in build_match(SEED, MINUTES).logged}
+    assert set(statuses) == stored == {e["id"] for e in read_jsonl(simulated / "logged.jsonl")}
     for eid, seen in statuses.items():
         assert seen.count("provisional") == 1 and seen[0] == "provisional", (eid, seen)
         assert seen[-1] in ("confirmed", "corrected"), (eid, seen)
