@@ -129,6 +129,7 @@ def main() -> int:
     groups: dict[str, list[float]] = {"whistle-anchored": [], "goal": [], "no audio anchor": []}
     calib, agree, latency, first_right, sync_time = [], [], [], [], 0.0
     detectors: dict[str, list] = {}
+    goal_spoilers: list[str] = []
     for seed in seeds:
         t0 = time.time()
         folder = prepared(seed, args.minutes, args.redetect)
@@ -153,6 +154,10 @@ def main() -> int:
                      else None if real.type in ("yellow_card", "red_card") else "no audio anchor")
             if group:
                 groups[group].append(e)
+            if real.type == "goal" and e < -0.5:
+                anchor = "none" if p.anchor is None else f"{p.anchor.kind} {p.anchor.start / RATE - real.t:+.2f} s"
+                goal_spoilers.append(f"seed {seed} {p.event_id}: logged as {p.type}, {p.basis}, anchor {anchor}, "
+                                     f"error {e:+.2f} s: {p.why}")
             if p.confidence >= 0.9:
                 calib.append(abs(e) <= 1.0)
         if not args.no_causal:
@@ -194,6 +199,8 @@ def main() -> int:
         s = error_stats(errs)
         print(f"  {name:17s} n={s['n']:4d}  <=250ms {s['success_250ms']:.2%}  <=1s {s['success_1000ms']:.2%}  "
               f"median|e| {s['median_abs_s']:.3f} s  mean signed {s['mean_signed_s']:+.3f} s  spoiler {s['spoiler_rate']:.2%}")
+    for line in goal_spoilers:
+        print(f"  goal placed early: {line}")
     print(f"  calibration: {np.mean(calib):.2%} within 1 s among {len(calib)} proposals with confidence >= 0.9")
     if agree:
         lat = np.array(latency)

@@ -32,7 +32,7 @@ class SyncSettings:
     surge_detect_p: float = 0.9
     shot_surge_p: float = 0.4
     clutter_per_s: float = 0.02
-    goal_surge_lead_s: float = 0.3
+    goal_surge_lead_s: float = 0.2
     goal_lead_spread_s: float = 0.8
     shot_lead_spread_s: float = 1.7
     pattern_gap_s: float = 4.0
