@@ -1,6 +1,7 @@
 """Live sources, logger feeds and the DSP worker, without a window."""
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
@@ -120,3 +121,33 @@ def test_reopened_live_source_continues_the_media_clock(excerpt: Path) -> None:
     assert [round(a.start / 16_000 - 600, 1) for a in whistles] == [4.0, 10.0]
     assert all(r.n > origin for u in updates for r in u.loudness)
     assert updates[0].column_n0 == origin + 256
+
+
+def test_stream_source_receives_a_live_mpegts_stream_over_udp(excerpt: Path) -> None:
+    import av
+    import soundfile as sf
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"udp://127.0.0.1:{s.getsockname()[1]}"
+    source = StreamSource(url + "?overrun_nonfatal=1&fifo_size=500000", open_timeout_s=10, read_timeout_s=2)
+    source.start()
+    time.sleep(0.5)
+    data, rate = sf.read(str(excerpt), dtype="float32")
+    out = av.open(url + "?pkt_size=1316", "w", format="mpegts")
+    stream = out.add_stream("aac", rate=rate)
+    stream.layout = "mono"
+    t0, n = time.monotonic(), 1024
+    for i in range(0, len(data) - n, n):  # a sender at 4x live pace
+        frame = av.AudioFrame.from_ndarray(data[i:i + n].reshape(1, -1), format="flt", layout="mono")
+        frame.rate, frame.pts = rate, i
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        time.sleep(max(0.0, t0 + (i + n) / rate / 4 - time.monotonic()))
+    for packet in stream.encode(None):
+        out.mux(packet)
+    out.close()
+    assert source.finished.wait(15)
+    got = source.ring.read()[1]
+    assert abs(len(got) / 16_000 - len(data) / rate) < 0.2
+    assert "no data for 2 s" in source.error  # the sender stopped: said plainly

@@ -168,14 +168,18 @@ class StreamSource(LiveSource):
     def _run(self) -> None:
         import av
 
-        with av.open(self.url, timeout=self.timeouts) as container:
-            stream = container.streams.audio[0]
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=self.rate)
-            for frame in container.decode(stream):
-                if self._stop.is_set():
-                    return
-                for out in resampler.resample(frame):
-                    self.ring.write(out.to_ndarray().reshape(-1))
+        try:
+            with av.open(self.url, timeout=self.timeouts) as container:
+                stream = container.streams.audio[0]
+                resampler = av.AudioResampler(format="flt", layout="mono", rate=self.rate)
+                for frame in container.decode(stream):
+                    if self._stop.is_set():
+                        return
+                    for out in resampler.resample(frame):
+                        self.ring.write(out.to_ndarray().reshape(-1))
+        except av.error.ExitError:  # the read timeout: the sender stopped or the network dropped
+            if not self._stop.is_set():
+                self.error = f"{self.name}: no data for {self.timeouts[1]:g} s (stream stopped?)"
 
 
 def open_source(spec: str, speed: float = 1.0, resume_n: int = 0, channel: int | None = None) -> LiveSource:
