@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import io
 import resource
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -122,6 +123,7 @@ async def main(args: argparse.Namespace) -> int:
         return 1 if total_lost or any(r.state != "finished" for r in reports) else 0
     finally:
         cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ class NatsCluster:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             logs = "".join(n.log.read_text(errors="replace") for n in self.nodes if n.log.exists())
-            if "JetStream cluster new metadata leader" in logs or "Self is new JetStream cluster metadata leader" in logs:
+            if "new metadata leader" in logs or "Self is new JetStream cluster metadata leader" in logs:
                 return
             time.sleep(0.1)
         raise TimeoutError(f"nats cluster not ready after {timeout_s} s (logs in {self.folder})")

@@ -173,7 +173,8 @@ class MatchSession:
         await self._publish_unpublished()
         if intake_feed is not None:
             self.intake = IntakeServer(
-                IntakeConfig(cfg.tokens, cfg.intake_host, ws_port=cfg.intake_ws_port, tcp_port=cfg.intake_port),
+                IntakeConfig(cfg.tokens, cfg.intake_host, ws_port=cfg.intake_ws_port,
+                             tcp_port=cfg.intake_port),
                 lambda item: self._from_intake(item, intake_feed))
             await self.intake.start()
         source.start()
@@ -291,8 +292,8 @@ class MatchSession:
 
     def _check_end(self) -> None:
         head = self._worker.head_n
-        if (self._full_time is not None
-                and head >= self._logged_to_media(self._full_time.t) + self.config.margin_s * self.media.rate):
+        margin = self.config.margin_s * self.media.rate
+        if self._full_time is not None and head >= self._logged_to_media(self._full_time.t) + margin:
             self.stop("full time")
         started = self.report.live or self.report.started
         limit = self.config.hard_limit_s

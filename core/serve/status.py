@@ -36,7 +36,7 @@ class StatusBoard:
         detail = f" ({report.reason})" if report.reason and report.state in ("finished", "failed") else ""
         if report.error:
             detail += f": {report.error}"
-        counts = f" events={report.events} published={report.published}" if report.state != "scheduled" else ""
+        counts = "" if report.state == "scheduled" else f" events={report.events} published={report.published}"
         print(f"{stamp} {report.name} {report.state}{detail}{counts}", file=self.out, flush=True)
         self.write()
 
