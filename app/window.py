@@ -288,7 +288,7 @@ class ConsoleWindow(QMainWindow):
             if (deadline is not None and row.status == "pending" and row.proposed_at_n is not None
                     and not self.book.decided_before(row.event.id)):
                 left = deadline - (self.head_n - row.proposed_at_n) / self.rate
-            out.append((row, self.logged_to_media(row.event.t), left))
+            out.append((row, self.book.logged_n(row.event.id), left))
         return out
 
     def refresh_events(self) -> None:

@@ -150,7 +150,8 @@ def test_dragging_the_marker_overrides_and_reject_keeps_the_logged_time(qtbot, c
     handle.setValue(5.0)
     handle.sigPositionChangeFinished.emit(handle)
     qtbot.keyClick(window, Qt.Key.Key_R)
-    logged_n = window.logged_to_media(6.0)
+    logged_n = window.book.logged_n("ev-1")
+    assert logged_n == window.book.rows["ev-1"].arrived_n  # it came in live: typed when it arrived
     assert [d[1:] for d in stored_decisions(session)] == [
         ("set_time", "alice", "pending", window.book.rows["ev-1"].proposal.n, "overridden", 5 * window.rate),
         ("reject", "alice", "overridden", 5 * window.rate, "rejected", logged_n)]

@@ -70,7 +70,9 @@ def test_alternatives_cycle_and_reject_keeps_the_logged_time(tmp_path: Path) -> 
     book.add_event(LoggedEvent("e1", "foul", 10.0), 170_000)
     book.add_proposal(stored_from(proposal("e1", 150_000, alts=(140_000, 130_000)), 171_000))
     assert [book.next_alternative("e1").n_after for _ in range(3)] == [140_000, 130_000, 150_000]
-    assert book.reject("e1").n_after == 160_000
+    assert book.reject("e1").n_after == 170_000  # typed live: the logged moment is when it arrived
+    book.add_event(LoggedEvent("e0", "foul", 10.0), 0)  # waiting in a file at the start
+    assert book.reject("e0").n_after == 160_000  # the clock map's reading of its logged time
     assert book.cancel("e1").status_after == "cancelled"
 
 

@@ -139,8 +139,11 @@ class EventBook:
 
     # --- views -------------------------------------------------------------------------------
     def logged_n(self, eid: str) -> int:
-        """The event's logged time on the media clock."""
-        return self.logged_to_media(self.rows[eid].event.t)
+        """The moment the logger typed the event, on the media clock: when it arrived, for an event that
+        came in live; the clock map's reading of its logged time for one that was waiting in a file when
+        the session began (it arrived before it could have been typed)."""
+        row = self.rows[eid]
+        return max(row.arrived_n, self.logged_to_media(row.event.t))
 
     def decided_before(self, eid: str) -> bool:
         """Whether any decision (even one undone since) was made on the event."""
