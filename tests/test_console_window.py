@@ -215,3 +215,13 @@ def test_remap_dialog_applies_keys_and_names_a_clash(qtbot, console) -> None:
     arrive(qtbot, window, events)
     qtbot.keyClick(window, Qt.Key.Key_X)
     assert [d[1] for d in stored_decisions(session)] == ["reject"]
+
+
+def test_tab_takes_the_next_alternative(qtbot, console) -> None:
+    window, events, session = console
+    arrive(qtbot, window, events)
+    alternatives = [a["n"] for a in window.book.rows["ev-1"].proposal.detail["alternatives"]]
+    assert len(alternatives) >= 2, "the excerpt should offer the whistle and at least one other candidate"
+    qtbot.keyClick(window, Qt.Key.Key_Tab)
+    [decision] = stored_decisions(session)
+    assert decision[1] == "next_alternative" and decision[6] == alternatives[1]
