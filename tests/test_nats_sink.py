@@ -50,6 +50,20 @@ async def _stream_count(servers, stream: str, subject: str) -> int:
         await nc.close()
 
 
+async def _stream_leader(servers, stream: str) -> str | None:
+    """The node leading the stream (None if no leader shows within 10 s)."""
+    nc = await connect(servers)
+    try:
+        for _ in range(100):
+            leader = (await nc.jetstream().stream_info(stream)).cluster.leader
+            if leader is not None:
+                return leader
+            await asyncio.sleep(0.1)
+        return None
+    finally:
+        await nc.close()
+
+
 async def test_resent_revisions_are_stored_once(cluster, tmp_path):
     target = NatsTarget.parse(f"{cluster.addresses}/cup")
     pubs_db = ServePublishing(tmp_path / "a.sqlite", "m1", [])
@@ -80,9 +94,7 @@ async def test_killing_the_stream_leader_mid_match_loses_nothing(cluster, tmp_pa
         status = "provisional" if i % 3 else "confirmed"
         await publishing.publish(Draft(f"ev-{i // 3}", "foul", status, float(i), float(i)))
         if i == 100:
-            nc = await connect(cluster.servers)
-            leader = (await nc.jetstream().stream_info(target.stream)).cluster.leader
-            await nc.close()
+            leader = await _stream_leader(cluster.servers, target.stream)
             killed = next((n for n in cluster.nodes if n.name == leader), None)
             assert killed is not None, f"stream leader {leader!r} is none of the nodes"
             cluster.kill(killed)

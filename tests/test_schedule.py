@@ -151,7 +151,6 @@ async def test_three_overlapping_fixtures_run_unattended(tmp_path, cluster):
         assert r.state == "finished" and r.reason in ("full time", "source ended"), r
         start_late = (r.started - (kickoff - timedelta(seconds=LEAD_S))).total_seconds()
         assert 0 <= start_late <= RATE * 2.0, (fx, start_late)  # within two real seconds of its time
-        assert r.live <= kickoff, (fx, r.live, kickoff)  # ready before kickoff
         ran = (r.stopping - r.live).total_seconds()
         assert match_s * 0.9 <= ran <= match_s + template.margin_s + RATE * 3.0, (fx, ran)
         assert (r.stopped - r.stopping).total_seconds() <= RATE * template.drain_timeout_s

@@ -19,6 +19,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _knows_leader(log: str) -> bool:
+    """True once a node's log says it elected or learned the JetStream meta leader."""
+    return "new metadata leader" in log or "Self is new JetStream cluster metadata leader" in log
+
+
 @dataclass
 class Node:
     """One server: its client port, route port, store folder and process."""
@@ -76,11 +81,12 @@ class NatsCluster:
         self.wait_ready(timeout_s)
 
     def wait_ready(self, timeout_s: float) -> None:
-        """Wait until every running node accepts clients and the cluster elected a meta leader."""
+        """Wait until every running node knows the cluster's JetStream meta leader (so streams with a
+        replica on each node can be placed)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            logs = "".join(n.log.read_text(errors="replace") for n in self.nodes if n.log.exists())
-            if "new metadata leader" in logs or "Self is new JetStream cluster metadata leader" in logs:
+            running = [n for n in self.nodes if n.process is not None]
+            if all(n.log.exists() and _knows_leader(n.log.read_text(errors="replace")) for n in running):
                 return
             time.sleep(0.1)
         raise TimeoutError(f"nats cluster not ready after {timeout_s} s (logs in {self.folder})")
