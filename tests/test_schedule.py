@@ -176,3 +176,17 @@ async def test_three_overlapping_fixtures_run_unattended(tmp_path, cluster):
         jsonl = [json.loads(line) for line in (tmp_path / f"{fx}.jsonl").read_text().splitlines()]
         assert [(p["id"], p["revision"]) for p in jsonl] == published
     await nc.close()
+
+
+async def test_a_fixture_whose_window_has_passed_is_reported_missed(tmp_path):
+    now = datetime.now(timezone.utc)
+    (tmp_path / "day.csv").write_text("fixture_id,kickoff,source,sinks\n"
+                                      f"old,{(now - timedelta(hours=5)).isoformat()},demo:1:1,\n")
+    board = StatusBoard(tmp_path / "status.json", out=io.StringIO())
+    template = SessionConfig(name="", source="", session_path=tmp_path, hard_limit_s=4 * 3600.0)
+    scheduler = Scheduler(load_schedule(tmp_path / "day.csv"), template, tmp_path, FastClock(now, 1.0),
+                          board, LEAD_S)
+    (report,) = await scheduler.run()
+    assert report.state == "failed" and report.reason.startswith("missed")
+    assert "old failed (missed" in board.out.getvalue()
+    assert not (tmp_path / "old.sqlite").exists()

@@ -49,6 +49,12 @@ class Scheduler:
 
     async def _one(self, fixture: Fixture) -> SessionReport:
         session = self.sessions[fixture.id]
+        limit = self.template.hard_limit_s
+        if limit is not None and self.clock.now() >= fixture.kickoff + timedelta(seconds=limit):
+            session.report.state, session.report.reason = "failed", "missed: its time window has passed"
+            session.report.stopped = self.clock.now()
+            self.board.update(session.report)
+            return session.report
         start = asyncio.ensure_future(self.clock.sleep_until(fixture.kickoff - self.lead))
         stopped = asyncio.ensure_future(session.stop_requested.wait())
         await asyncio.wait((start, stopped), return_when=asyncio.FIRST_COMPLETED)
