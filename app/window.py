@@ -192,7 +192,7 @@ class ConsoleWindow(QMainWindow):
             self.refresh_status()
             self._last_status = now
         if now - self._last_position_save >= POSITION_SAVE_S and self.head_n > self._resume_n:
-            self.store.set_meta("position", str(self.head_n))
+            self.store.set_position(self.head_n)
             self._last_position_save = now
         self.timeline.paint(self.head_n)
 
@@ -240,7 +240,7 @@ class ConsoleWindow(QMainWindow):
             self.status.alert.setText(src.error)
 
     def _end(self) -> None:
-        self.store.set_meta("position", str(self.head_n))
+        self.store.set_position(self.head_n)
         self.store.set_meta("finished", "1")
         self.status.alert.setText("source ended — session complete")
         self.ended.emit()
@@ -426,4 +426,4 @@ class ConsoleWindow(QMainWindow):
             self.worker.stop()
             self.worker.source.stop()
         if self.head_n > self._resume_n:
-            self.store.set_meta("position", str(self.head_n))
+            self.store.set_position(self.head_n)

@@ -122,3 +122,14 @@ def test_a_logger_correction_replaces_the_event_and_keeps_its_decisions(tmp_path
     assert again.rows["e1"].event == LoggedEvent("e1", "offside", 10.4)
     assert again.rows["e1"].event.extra == {"note": "fixed"}
     assert (again.rows["e1"].arrived_n, again.rows["e1"].status) == (170_000, "accepted")
+
+
+def test_position_and_proposals_are_visible_to_a_reopened_session(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    book = book_at(path)
+    book.add_event(LoggedEvent("e1", "foul", 10.0), 170_000)
+    book.add_proposal(stored_from(proposal("e1", 150_000), 171_000))
+    book.store.set_position(999_000)
+    again = SessionStore(path)
+    assert again.get_meta("position") == "999000"
+    assert again.latest_proposals()["e1"].n == 150_000

@@ -1,6 +1,9 @@
-"""The session file: SQLite (WAL, synchronous=FULL) holding events, proposals, decisions and progress.
+"""The session file: SQLite (WAL) holding events, proposals, decisions and progress.
 
-Every write commits before it returns, so whatever the console shows as done survives a kill -9.
+Events and decisions commit with synchronous=FULL before the call returns, so whatever the console shows
+as done survives a kill -9 or a power cut. Proposals and the playback position can be derived again by
+replaying the audio, so they go through a second connection with synchronous=NORMAL (no fsync on the
+GUI thread every second); the next FULL commit makes them durable too.
 """
 from __future__ import annotations
 
@@ -69,12 +72,17 @@ class SessionStore:
             self._db = sqlite3.connect(str(self.path), isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(SCHEMA)
+            self._lazy = sqlite3.connect(str(self.path), isolation_level=None)
+            self._lazy.execute("PRAGMA synchronous=NORMAL")
+            self._lazy.execute("PRAGMA busy_timeout=5000")
         except (sqlite3.DatabaseError, OSError) as exc:
             raise InputError(str(path), f"cannot open session file ({exc})") from None
 
     def close(self) -> None:
         """Close the file (everything is already committed)."""
+        self._lazy.close()
         self._db.close()
 
     # --- meta and progress -------------------------------------------------------------------
@@ -87,6 +95,11 @@ class SessionStore:
         """Store one setting of this session."""
         self._db.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def set_position(self, n: int) -> None:
+        """Remember how far the session has played (media sample), without waiting for the disk."""
+        self._lazy.execute("INSERT INTO meta(key, value) VALUES ('position', ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(n),))
 
     # --- events and proposals ----------------------------------------------------------------
     def add_event(self, event: LoggedEvent, arrived_n: int) -> bool:
@@ -108,7 +121,7 @@ class SessionStore:
 
     def add_proposal(self, p: StoredProposal) -> bool:
         """Store one revision of a proposal once; False when that revision is already stored."""
-        cur = self._db.execute(
+        cur = self._lazy.execute(
             "INSERT OR IGNORE INTO proposals(event_id, revision, n, confidence, basis, at_n, detail) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (p.event_id, p.revision, p.n, p.confidence, p.basis, p.at_n, json.dumps(p.detail)))
