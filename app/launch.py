@@ -86,11 +86,7 @@ def open_input(args: argparse.Namespace, resume_n: int):
 def launch(argv: list[str]) -> int:
     """Run the console (or the training mode) until its window closes."""
     if argv and argv[0] == "train":
-        try:
-            from app.train import main as train_main
-        except ImportError:
-            print("matchsync train: training mode is not part of this build yet", file=sys.stderr)
-            return 2
+        from app.training.launch import main as train_main
         return train_main(argv[1:])
     args = build_parser().parse_args(argv[1:] if argv and argv[0] == "console" else argv)
     try:
