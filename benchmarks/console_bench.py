@@ -9,6 +9,7 @@ available the proposal is on screen.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import resource
 import statistics
@@ -113,6 +114,16 @@ def main() -> int:
             if ready is not None:
                 proposal_latency.append(now - ready)
 
+    gc_pauses: list[float] = []
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            gc_pauses.append(time.perf_counter() - gc_started[0])
+
+    gc.callbacks.append(on_gc)
     window.applied.connect(on_applied)
     timer = QTimer()
     timer.setInterval(PROBE_MS)
@@ -127,6 +138,7 @@ def main() -> int:
     stalls.clear()
     backlog.clear()
     busy.clear()
+    gc_pauses.clear()
     QTimer.singleShot(int(args.seconds * 1000), app.quit)
     app.exec()
     wall = time.monotonic() - wall0
@@ -157,6 +169,7 @@ def main() -> int:
         print(f"event and whistle both available to proposal on screen: median "
               f"{1000 * statistics.median(proposal_latency):.0f} ms, max {1000 * max(proposal_latency):.0f} ms "
               f"({len(proposal_latency)} proposals)")
+    print(f"garbage collections: {len(gc_pauses)}, longest {1000 * max(gc_pauses, default=0):.0f} ms (any thread)")
     print(f"longest DSP step: {1000 * max(busy, default=0):.0f} ms; "
           f"events {len(window.book.rows)}, overruns {source.ring.stats().overruns}")
     return 0
