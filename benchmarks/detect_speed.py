@@ -122,7 +122,7 @@ def _measure_floor(path: str) -> dict:
 
 def _measure_stages(path: str) -> dict:
     """The pipeline's own loop with a CPU clock around each stage (no profiler overhead)."""
-    from core.detect.pipeline import DetectorPipeline
+    from core.detect.pipeline import BATCH_BLOCK_SAMPLES, DetectorPipeline
     from core.ingest.media import open_media
 
     pipeline = DetectorPipeline()
@@ -130,7 +130,7 @@ def _measure_stages(path: str) -> dict:
                            "loudness (core/dsp/loudness.py)", "whistle (core/detect/whistle*.py)",
                            "crowd (core/detect/crowd.py)"), 0.0)
     clocks = list(spent)
-    with open_media(path, rate=pipeline.rate) as media:
+    with open_media(path, rate=pipeline.rate, block_samples=BATCH_BLOCK_SAMPLES) as media:
         blocks = iter(media)
         while True:
             t0 = time.process_time()

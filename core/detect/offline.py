@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.detect.pipeline import DetectorPipeline
+from core.detect.pipeline import BATCH_BLOCK_SAMPLES, DetectorPipeline
 from core.ingest.media import open_media
 from core.model import Anchor, Rejection
 
@@ -24,7 +24,7 @@ def detect_file(path: str, channel: int | None = None) -> Detections:
     anchors: list[Anchor] = []
     rejections: list[Rejection] = []
     samples = 0
-    with open_media(path, channel=channel, rate=pipeline.rate) as media:
+    with open_media(path, channel=channel, rate=pipeline.rate, block_samples=BATCH_BLOCK_SAMPLES) as media:
         for block in media:
             out = pipeline.feed(block)
             anchors += out.anchors

@@ -73,7 +73,8 @@ class LoudnessMeter:
         self.step = rate // STEPS_PER_SECOND
         self._sos = k_weighting_sos(rate)
         self._state = np.zeros((self._sos.shape[0], 2))
-        self._pending = np.zeros(0)
+        self._partial = np.zeros((1, self.step))  # squares of the unfinished step
+        self._filled = 0
         self._sums = np.zeros(SHORT_TERM_STEPS - 1)
         self._steps = 0
         self._expected = 0
@@ -83,19 +84,40 @@ class LoudnessMeter:
         if block.start != self._expected:
             raise ValueError(f"block starts at {block.start}, expected {self._expected}")
         self._expected = block.end
-        samples = block.samples
-        if len(samples) == 0:
+        if len(block.samples) == 0:
             return []
-        if not np.isfinite(samples).all():  # one NaN would poison the filter state for good
-            samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
-        weighted, self._state = scipy.signal.sosfilt(self._sos, samples, zi=self._state)
-        pending = np.concatenate((self._pending, weighted)) if len(self._pending) else weighted
-        count = len(pending) // self.step
-        self._pending = pending[count * self.step:].copy()
+        squares = self._weighted_squares(block.samples)
+        step_sums = []
+        if self._filled:  # finish the step left open by the last block first
+            take = min(self.step - self._filled, len(squares))
+            self._partial[0, self._filled : self._filled + take] = squares[:take]
+            self._filled += take
+            squares = squares[take:]
+            if self._filled < self.step:
+                return []
+            step_sums.append(self._partial.sum(axis=1))
+        count = len(squares) // self.step
+        step_sums.append(squares[: count * self.step].reshape(count, self.step).sum(axis=1))
+        rest = squares[count * self.step :]
+        self._partial[0, : len(rest)] = rest
+        self._filled = len(rest)
+        return self._readings(np.concatenate(step_sums))
+
+    def _weighted_squares(self, samples: np.ndarray) -> np.ndarray:
+        """Squares of the K-weighted samples (float64), carrying the filter state on."""
+        weighted, state = scipy.signal.sosfilt(self._sos, samples, zi=self._state)
+        if not np.isfinite(state).all():  # a NaN or inf sample would poison the filter state for good
+            clean = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+            weighted, state = scipy.signal.sosfilt(self._sos, clean, zi=self._state)
+        self._state = state
+        return np.multiply(weighted, weighted, out=weighted)
+
+    def _readings(self, step_sums: np.ndarray) -> list[LoudnessReading]:
+        """One reading per newly completed step, from the sums of squares of those steps."""
+        count = len(step_sums)
         if count == 0:
             return []
-        steps = pending[: count * self.step].reshape(count, self.step)
-        sums = np.concatenate((self._sums, (steps * steps).sum(axis=1)))
+        sums = np.concatenate((self._sums, step_sums))
         self._sums = sums[count:]
         done = self._steps + 1 + np.arange(count)
         self._steps += count
@@ -103,7 +125,7 @@ class LoudnessMeter:
         short_term = self._window_lufs(sums, SHORT_TERM_STEPS, done, count)
         ends = done * self.step
         return [LoudnessReading(int(n), float(m), float(s))
-                for n, m, s in zip(ends, momentary, short_term)]
+                for n, m, s in zip(ends.tolist(), momentary.tolist(), short_term.tolist())]
 
     def _window_lufs(self, sums: np.ndarray, steps: int, done: np.ndarray, count: int) -> np.ndarray:
         """Loudness of the last ``steps`` step sums (fewer at the very start) for each new step."""

@@ -9,6 +9,8 @@ from core.model import AudioBlock, SpectrumFrames
 
 DETECTOR_FFT_SIZE = 512
 DETECTOR_HOP = 128
+FFT_BATCH_FRAMES = 128
+"""Frames transformed per FFT call: a long block is done in batches whose buffers stay in the CPU cache."""
 
 
 class StreamingSTFT:
@@ -24,6 +26,7 @@ class StreamingSTFT:
         self.size = size
         self.hop = hop
         self.window = np.hanning(size + 1)[:size].astype(np.float32)
+        self._windowed = np.empty((FFT_BATCH_FRAMES, size), dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
         self._next_frame = 0
         self._expected = 0
@@ -33,14 +36,19 @@ class StreamingSTFT:
         if block.start != self._expected:
             raise ValueError(f"block starts at {block.start}, expected {self._expected}")
         self._expected = block.end
-        self._pending = np.concatenate((self._pending, np.asarray(block.samples, dtype=np.float32)))
+        samples = np.asarray(block.samples, dtype=np.float32)
+        pending = np.concatenate((self._pending, samples)) if len(self._pending) else samples
         first = self._next_frame
-        count = 0 if len(self._pending) < self.size else (len(self._pending) - self.size) // self.hop + 1
-        if count == 0:
-            return SpectrumFrames(first, self.hop, self.size, np.zeros((0, self.size // 2 + 1), np.float32))
-        frames = sliding_window_view(self._pending, self.size)[: count * self.hop : self.hop]
-        spectrum = scipy.fft.rfft(frames * self.window, axis=1)
-        power = np.ascontiguousarray(spectrum.real**2 + spectrum.imag**2, dtype=np.float32)
-        self._pending = self._pending[count * self.hop :].copy()
+        count = 0 if len(pending) < self.size else (len(pending) - self.size) // self.hop + 1
+        power = np.empty((count, self.size // 2 + 1), dtype=np.float32)
+        if count:
+            frames = sliding_window_view(pending, self.size)[: count * self.hop : self.hop]
+            for start in range(0, count, FFT_BATCH_FRAMES):
+                batch = frames[start : start + FFT_BATCH_FRAMES]
+                windowed = np.multiply(batch, self.window, out=self._windowed[: len(batch)])
+                parts = scipy.fft.rfft(windowed, axis=1, overwrite_x=True).view(np.float32)  # re, im interleaved
+                np.multiply(parts, parts, out=parts)
+                np.add(parts[:, 0::2], parts[:, 1::2], out=power[start : start + len(batch)])
+        self._pending = pending[count * self.hop :].copy()
         self._next_frame += count
         return SpectrumFrames(first, self.hop, self.size, power)
