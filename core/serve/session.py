@@ -185,7 +185,7 @@ class MatchSession:
             await self._drain()
             self._check_end()
             if asyncio.get_running_loop().time() - saved >= POSITION_SAVE_S:
-                store.set_meta("position", str(self._worker.head_n))
+                store.set_position(self._worker.head_n)
                 saved = asyncio.get_running_loop().time()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop_requested.wait(), POLL_S)
