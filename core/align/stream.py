@@ -71,7 +71,11 @@ class MasterBuffer:
     def read(self, q0: float, step: float, count: int) -> np.ndarray:
         """Samples at positions q0 + j*step (linear interpolation; zeros outside what is held)."""
         q = q0 + step * np.arange(count, dtype=np.float64) - self.base
-        return np.interp(q, np.arange(len(self.data), dtype=np.float64), self.data, left=0.0, right=0.0)
+        lo = min(max(int(np.floor(q[0])), 0), len(self.data))
+        hi = min(max(int(np.ceil(q[-1])) + 1, lo), len(self.data))
+        if hi - lo < 2:
+            return np.zeros(count)
+        return np.interp(q, np.arange(lo, hi, dtype=np.float64), self.data[lo:hi], left=0.0, right=0.0)
 
     def trim(self, keep_from: int) -> None:
         drop = min(max(0, keep_from - self.base), len(self.data))
