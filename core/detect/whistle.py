@@ -214,12 +214,15 @@ class WhistleDetector:
         self._history[:len(power) - head] = power[head:, h0:h1]
 
     def _measure_onset(self, cand: _Candidate) -> None:
-        """Onset sample, and rise over the background, from the band energies around the first frequency."""
+        """Onset sample, and rise over the background, from the band energies around the frequency of the
+        loudest early tonal frame (a blast's first frames may be a stray line or a glide up to its pitch)."""
         end = min(cand.start + ONSET_AFTER, self._next - 1)
         first = max(cand.start - BACKGROUND_FRAMES[0], 0, self._next - HISTORY_FRAMES)
         idx = np.arange(first, end + 1)
         rows = self._history[idx % HISTORY_FRAMES]
-        col = int(round(cand.freq[0] / self.layout.hz_per_bin)) - self.layout.history[0]
+        early = [i for i, f in enumerate(cand.frames) if f <= end]
+        centre = cand.freq[max(early, key=cand.level.__getitem__)]
+        col = int(round(centre / self.layout.hz_per_bin)) - self.layout.history[0]
 
         def band_db(half: int) -> np.ndarray:
             energy = rows[:, max(col - half, 0):col + half + 1].sum(axis=1, dtype=np.float64)
