@@ -212,3 +212,26 @@ def test_the_server_listens_on_loopback_and_answers_nothing_without_the_token(ov
     with urllib.request.urlopen(server.page_url(TOKEN), timeout=5) as reply:
         page = reply.read().decode()
     assert f"overlay.js?token={TOKEN}" in page
+
+
+async def test_after_the_feed_restarts_the_page_resumes_without_popping_anything_twice(feed, overlay, tmp_path):
+    publisher, feed_server = feed
+    server, clock = overlay
+    await publisher.publish(Draft(id="a", type="goal", status="provisional", t=50.0, t_logged=49.0))
+    async with DevTools.open(server.page_url(TOKEN) + "&hold=300", tmp_path / "profile") as page:
+        await page.until("window.overlayState.events.has('a')")
+        await _set_clock(page, clock, 53.0)
+        assert [p["id"] for p in json.loads(await page.js(POPS))] == ["a"]
+        port = feed_server.port
+        await feed_server.close()
+        await page.until("document.body.dataset.feed === 'reconnecting'")
+        await publisher.publish(Draft(id="b", type="red_card", status="provisional", t=55.0, t_logged=54.0))
+        restarted = WsFeedServer(publisher, (TOKEN,), port=port)
+        await restarted.start()
+        try:
+            await page.until("window.overlayState.events.has('b')")
+            await _set_clock(page, clock, 58.0)
+            assert [p["id"] for p in json.loads(await page.js(POPS))] == ["a", "b"]
+            assert await page.js("window.overlayState.lastSeq") == 2
+        finally:
+            await restarted.close()
