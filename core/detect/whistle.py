@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.detect.whistle_features import BinLayout, FrameFeatures, frame_features
-from core.detect.whistle_spectrum import blast_spectrum, partial_count
+from core.detect.whistle_spectrum import blast_spectrum, partial_count, tracked_spread
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 256
@@ -45,6 +45,9 @@ MIN_CONCENTRATION = 0.3
 MIN_LOCAL_CONCENTRATION = 0.7
 MIN_SPREAD_CONCENTRATION = 0.82
 """The peak (or, for a strongly warbling whistle, +-400 Hz around it) must hold this share of +-1 kHz."""
+MIN_TRACKED_SPREAD = 0.8
+"""Or, frame by frame, +-400 Hz around each frame's own peak holds this share of its +-1 kHz (median over the
+loudest frames): a whistle alternating between two pitches ~400 Hz apart."""
 MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
 """At the very start of a stream there is no background to see an onset against: demand more."""
 BAND_EDGE_HZ = (1850.0, 4450.0)
@@ -283,16 +286,18 @@ class WhistleDetector:
         level = np.asarray(cand.level)
         core = np.flatnonzero(level >= level.max() - CORE_DB)[:CORE_FRAMES]
         freq = np.asarray(cand.freq)
-        spectrum = blast_spectrum(np.mean([cand.spectra[i] for i in core], axis=0),
-                                  statistics.median(freq[core].tolist()), self.layout)
+        core_spectra = np.asarray([cand.spectra[i] for i in core])
+        spectrum = blast_spectrum(core_spectra.mean(axis=0), statistics.median(freq[core].tolist()), self.layout)
         f0 = spectrum.freq_hz
         conc, local, spread = spectrum.concentration, spectrum.local_concentration, spectrum.spread_concentration
         if not BAND_EDGE_HZ[0] <= f0 <= BAND_EDGE_HZ[1]:
             return reject(f"out of band ({f0:.0f} Hz)")
-        if conc < MIN_CONCENTRATION or (local < MIN_LOCAL_CONCENTRATION and spread < MIN_SPREAD_CONCENTRATION):
+        tracked = tracked_spread(core_spectra, freq[core], self.layout)
+        if conc < MIN_CONCENTRATION or (local < MIN_LOCAL_CONCENTRATION and spread < MIN_SPREAD_CONCENTRATION
+                                        and tracked < MIN_TRACKED_SPREAD):
             return reject(f"not tonal enough (concentration {local:.2f} within 1 kHz ({spread:.2f} with warble "
-                          f"spread), {conc:.2f} over 1-7.8 kHz)")
-        partials = partial_count(np.asarray([cand.spectra[i] for i in core]), freq[core], self.layout)
+                          f"spread, {tracked:.2f} tracking the peak), {conc:.2f} over 1-7.8 kHz)")
+        partials = partial_count(core_spectra, freq[core], self.layout)
         if partials > MAX_PARTIALS:
             return reject(f"voice-like comb of partials ({partials:.1f} near the peak)")
         if cand.rise_db is None and conc < MIN_CONCENTRATION_UNSEEN_ONSET:
@@ -305,7 +310,8 @@ class WhistleDetector:
             freqs.append(round(2 * f0, 1))
         rise = cand.narrow_rise_db if cand.narrow_rise_db is not None else 2 * MIN_RISE_DB
         confidence = float(np.clip(0.5 + 0.5 * min(max((local - MIN_LOCAL_CONCENTRATION) / 0.2,
-                                                        (spread - MIN_SPREAD_CONCENTRATION) / 0.1),
+                                                        (spread - MIN_SPREAD_CONCENTRATION) / 0.1,
+                                                        (tracked - MIN_TRACKED_SPREAD) / 0.1),
                                                     (rise - MIN_RISE_DB) / 15.0,
                                                     (seconds - MIN_SECONDS) / 0.2), 0.0, 1.0))
         return Anchor("whistle", start, end, round(confidence, 3), tuple(freqs))

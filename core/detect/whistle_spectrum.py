@@ -1,6 +1,8 @@
 """Candidate-level spectral checks for the whistle detector: concentration on the mean power spectrum of
 a blast's loudest frames (averaging smooths a crowd's noise while a whistle's line stays), and the
-number of partials near the peak frame by frame (a voice's harmonic comb shows several)."""
+number of partials near the peak frame by frame (a voice's harmonic comb shows several), and the share of
+each frame's +-1 kHz held within +-400 Hz of that frame's own peak (a whistle that jumps between two pitches
+smears the mean spectrum, yet every frame stays concentrated around its current pitch)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,3 +68,13 @@ def partial_count(spectra: np.ndarray, freqs_hz: np.ndarray, layout: BinLayout) 
     floor = seg.max(axis=1, keepdims=True) * 10 ** (PARTIAL_DB / 10)
     peaks = (mid >= seg[:, :-2]) & (mid > seg[:, 2:]) & (mid >= floor)
     return float(np.median(peaks.sum(axis=1)))
+
+
+def tracked_spread(spectra: np.ndarray, freqs_hz: np.ndarray, layout: BinLayout) -> float:
+    """Median over frames of the share of each frame's +-LOCAL_HALF_WIDTH bins (around its peak at ``freqs_hz``)
+    within +-SPREAD_HALF_WIDTH bins of that peak."""
+    k = np.round(freqs_hz / layout.hz_per_bin).astype(int)
+    idx = np.clip(k[:, None] + np.arange(-LOCAL_HALF_WIDTH, LOCAL_HALF_WIDTH + 1), 0, spectra.shape[1] - 1)
+    seg = spectra[np.arange(len(k))[:, None], idx]
+    own = seg[:, LOCAL_HALF_WIDTH - SPREAD_HALF_WIDTH:LOCAL_HALF_WIDTH + SPREAD_HALF_WIDTH + 1].sum(axis=1)
+    return float(np.median(own / (seg.sum(axis=1) + 1e-20)))
