@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,22 +27,29 @@ def files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("feeds")
     match = build_match(seed=2, minutes=3)
     paths = {"master": folder / "master.wav", "cam2": folder / "cam2.flac", "silent": folder / "silent.wav",
-             "text": folder / "notes.wav"}
+             "text": folder / "notes.wav", "gappy": folder / "gappy.wav"}
     sf.write(paths["master"], master_audio(match, seconds=150.0, rate=48_000, seed=1), 48_000)
     sf.write(paths["cam2"], feed_audio(match, offset_s=-3.7, drift_ppm=-130.0, seconds=120.0, rate=44_100, seed=2),
              44_100)
     sf.write(paths["silent"], np.zeros(60 * 48_000, np.float32), 48_000)
+    gappy = feed_audio(match, offset_s=5.2, drift_ppm=80.0, seconds=100.0, rate=48_000, seed=3)
+    gappy[40 * 48_000:42 * 48_000] = 0.0
+    sf.write(paths["gappy"], gappy, 48_000)
     paths["text"].write_text("not audio\n")
     return paths
 
 
 def test_align_writes_one_contract_line_per_feed(files, tmp_path):
     out = tmp_path / "alignment.jsonl"
-    p = align(str(files["master"]), str(files["cam2"]), str(files["silent"]), "--out", str(out))
+    p = align(str(files["master"]), str(files["cam2"]), str(files["silent"]), str(files["gappy"]), "--out", str(out))
     assert p.returncode == 0, p.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["feed"] for r in rows] == [str(files["cam2"]), str(files["silent"])]
-    cam2, silent = rows
+    assert [r["feed"] for r in rows] == [str(files["cam2"]), str(files["silent"]), str(files["gappy"])]
+    cam2, silent, gappy = rows
+    assert abs(gappy["offset_s"] - whole_sample(5.2)) <= 0.005 and abs(gappy["drift_ppm"] - 80.0) <= 5.0
+    [warning] = gappy["warnings"]  # resampling smears the gap's edges by a 100 ms frame at most
+    start, end = (float(w) for w in re.fullmatch(r"silent from (\S+) s to (\S+) s \(dropout\?\): .*", warning).groups())
+    assert abs(start - 40.0) <= 0.15 and abs(end - 42.0) <= 0.15
     assert abs(cam2["offset_s"] - whole_sample(-3.7)) <= 0.005
     assert abs(cam2["drift_ppm"] + 130.0) <= 5.0
     assert cam2["confidence"] >= 0.9
