@@ -14,6 +14,7 @@ import platformdirs
 
 from core.clock import FRAME_RATES
 from core.errors import InputError
+from core.overlay.server import OverlayServer
 from core.serve.clock import Clock
 from core.serve.inputs import check_source, parse_demo
 from core.serve.scheduler import Scheduler
@@ -59,6 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status-port", type=int,
                    help="serve the status JSON at http://HOST:PORT/status (needs --token; 0: any free)")
     p.add_argument("--fps", default="25", choices=sorted(FRAME_RATES), help="timecode frame rate")
+    p.add_argument("--overlay-port", type=int,
+                   help="serve the broadcast overlay page (an OBS browser source) on this port; needs a ws: sink")
+    p.add_argument("--playout-delay", type=float, default=0.0, metavar="S",
+                   help="seconds the programme video runs behind the analysed audio (for the overlay)")
     p.set_defaults(func=run)
     p.error = lambda message: _usage_error(message)  # one line, exit 2
 
@@ -82,6 +87,16 @@ def _check(args: argparse.Namespace) -> None:
         if args.schedule and flag != "--status-port":
             raise InputError(flag, "network intake serves one match; a schedule takes events from each "
                                    "fixture's source or events file")
+    if args.overlay_port is not None:
+        if args.schedule:
+            raise InputError("--overlay-port", "the overlay follows one match; use it with --source")
+        if not 0 <= args.overlay_port < 65536:
+            raise InputError("--overlay-port", "must be a port number from 0 to 65535")
+        if not any(parse_any_sink(spec).kind == "ws" and parse_any_sink(spec).port for spec in args.sink):
+            raise InputError("--overlay-port", "the overlay reads the WebSocket feed: add --sink ws:PORT "
+                                               "with a fixed port")
+        if args.playout_delay < 0:
+            raise InputError("--playout-delay", "must not be negative")
     if not 0 < args.speed <= 1000:
         raise InputError("--speed", "must be above 0 and at most 1000")
     if not 0 <= args.auto_accept <= 1:
@@ -131,9 +146,27 @@ async def serve_one(args: argparse.Namespace, clock: Clock) -> int:
 
     session = MatchSession(template(args, name, path), clock, on_state)
     _on_signals(session.stop)
-    async with _status_endpoint(args, board):
-        report = await session.run()
+    with _overlay(args, lambda: session.report.media_s if session.report.state == "live" else None):
+        async with _status_endpoint(args, board):
+            report = await session.run()
     return 0 if report.state == "finished" else 1
+
+
+@contextlib.contextmanager
+def _overlay(args: argparse.Namespace, media_clock):
+    """The broadcast overlay page for as long as the session runs, when ``--overlay-port`` asks for it."""
+    if args.overlay_port is None:
+        yield
+        return
+    feed = next(spec for spec in map(parse_any_sink, args.sink) if spec.kind == "ws" and spec.port)
+    server = OverlayServer(f"ws://{feed.host}:{feed.port}", tuple(args.token), media_clock,
+                           delay_s=args.playout_delay, host=args.host, port=args.overlay_port)
+    server.start()
+    print(f"overlay {server.page_url(args.token[0])}", flush=True)
+    try:
+        yield
+    finally:
+        server.close()
 
 
 async def serve_schedule(args: argparse.Namespace, clock: Clock) -> int:
