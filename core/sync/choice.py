@@ -33,6 +33,7 @@ class Choice:
     t: float
     confidence: float
     early_p: float
+    clock_t: float  # where the clock option was placed
     order: tuple[int, ...]  # every option (pick index or -1) by expected loss, chosen first
     why: str
 
@@ -43,7 +44,11 @@ def choose(h: Hypotheses, margin: float, dev: np.ndarray, w: np.ndarray, setting
     spread = np.linspace(0.0, h.lead_spread, 5)
     truth = np.concatenate([(h.times[:, None] - spread[None, :]).ravel(), h.predicted - dev])
     mass = np.concatenate([np.repeat(h.probs[:-1] / len(spread), len(spread)), h.probs[-1] * w / w.sum()])
-    options = np.concatenate([h.times, [h.predicted + margin]])
+    # a clock compromise is never earlier than an anchor that is more likely than not: that anchor's
+    # time is already the latest the action can plausibly be
+    likely = h.times[h.probs[:-1] >= 0.5]
+    clock = max([h.predicted + margin, *likely])
+    options = np.concatenate([h.times, [clock]])
     err = options[:, None] - truth[None, :]
     expected = (loss(err, settings) * mass[None, :]).sum(1)
     ranked = np.argsort(expected, kind="stable")
@@ -53,8 +58,8 @@ def choose(h: Hypotheses, margin: float, dev: np.ndarray, w: np.ndarray, setting
     early_p = float(mass[e < -settings.spoiler_s].sum())
     k = len(h.times)
     order = tuple(int(i) if i < k else -1 for i in ranked)
-    return Choice(order[0], float(options[best]), confidence, early_p, order,
-                  _why(h, best, margin, settings))
+    return Choice(order[0], float(options[best]), confidence, early_p, float(clock), order,
+                  _why(h, best, clock - h.predicted, settings))
 
 
 def _why(h: Hypotheses, best: int, margin: float, settings: SyncSettings) -> str:

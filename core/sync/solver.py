@@ -79,8 +79,8 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     for ev in events:
         h = weigh(ev, claims)
         margin, tm = margins[ev.type], timings[ev.type]
-        proposals[ev.id] = _proposal(ev, h, choose(h, margin, tm.dev, tm.w, settings), cmap, whistles, margin,
-                                     rate, settings)
+        proposals[ev.id] = _proposal(ev, h, choose(h, margin, tm.dev, tm.w, settings), cmap, whistles, rate,
+                                     settings)
     for ev in events:
         if ev.type in CARD_TYPES:
             proposals[ev.id] = _after_its_foul(proposals[ev.id], ev, events, proposals, rate, settings)
@@ -131,9 +131,9 @@ def _observations(events: Sequence[LoggedEvent], whistles: AnchorIndex, surges: 
     return obs
 
 
-def _proposal(ev: LoggedEvent, h: Hypotheses, c: Choice, cmap: ClockMap, whistles: AnchorIndex, margin: float,
-              rate: int, settings: SyncSettings) -> Proposal:
-    alternatives = tuple(_candidate(h, i, cmap, whistles, margin, rate) for i in c.order[:5])
+def _proposal(ev: LoggedEvent, h: Hypotheses, c: Choice, cmap: ClockMap, whistles: AnchorIndex, rate: int,
+              settings: SyncSettings) -> Proposal:
+    alternatives = tuple(_candidate(h, i, cmap, whistles, c.clock_t - h.predicted, rate) for i in c.order[:5])
     chosen = alternatives[0]
     basis = chosen.basis if chosen.basis != "clock" or cmap.pairs else "none"
     return Proposal(
