@@ -95,8 +95,8 @@ class CalibrationDialog(QDialog):
                 self.store.save_calibration(self.trainee, self.result.lateness_s, self.result.spread_s)
             self.info.setText(f"Your lateness: {self.result.lateness_s * 1000:.0f} ms (spread "
                               f"{self.result.spread_s * 1000:.0f} ms), {self.result.taps_matched} of "
-                              f"{self.result.cues} cues answered. Tick “Apply my calibrated lateness” to take it off "
-                              "your live entries.")
+                              f"{self.result.cues} cues answered. Tick “Apply my calibrated lateness” "
+                              "to take it off your live entries.")
             self.start_button.setText("Close")
             self.start_button.clicked.disconnect()
             self.start_button.clicked.connect(self.accept)

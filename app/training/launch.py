@@ -39,7 +39,7 @@ def check_inputs(args: argparse.Namespace) -> None:
     if args.demo:
         return
     if not args.match or not args.reference:
-        raise InputError("matchsync train", "give --match MEDIA and --reference TRUTH, or --demo")
+        raise InputError("--match/--reference", "give both (a media file and its reference events), or --demo")
     read_reference(args.reference)
     with open_media(args.match) as media:
         next(iter(media))

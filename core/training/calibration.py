@@ -45,7 +45,8 @@ def render_cues(cues: tuple[Cue, ...], rate: int) -> np.ndarray:
         dur = 0.4 if cue.kind == "whistle" else 0.15
         t = np.arange(int(dur * rate)) / rate
         if cue.kind == "whistle":
-            tone = np.sin(2 * np.pi * 3200 * t + 4.0 * np.sin(2 * np.pi * 35 * t)) * (0.6 + 0.4 * np.sin(2 * np.pi * 35 * t))
+            warble = np.sin(2 * np.pi * 35 * t)
+            tone = np.sin(2 * np.pi * 3200 * t + 4.0 * warble) * (0.6 + 0.4 * warble)
         else:
             tone = np.sin(2 * np.pi * 1000 * t)
         ramp = np.minimum(1.0, np.minimum(t, dur - t) / 0.005)

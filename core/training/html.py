@@ -146,7 +146,8 @@ def render_html(report: dict) -> str:
     """The whole report page."""
     s = report["trainee"]["overall"]
     ms = report["matchsync"]
-    cards = [_card(f'{s["f1"]:.2f}', "F1 (hits within 1 s)"), _card(f'{s["hits_500ms"]}/{s["truth"]}', "hits ≤ 500 ms"),
+    cards = [_card(f'{s["f1"]:.2f}', "F1 (hits within 1 s)"),
+             _card(f'{s["hits_500ms"]}/{s["truth"]}', "hits ≤ 500 ms"),
              _card(f'{s["hits_1000ms"]}/{s["truth"]}', "hits ≤ 1000 ms"), _card(str(s["misses"]), "misses"),
              _card(str(s["extra"]), "extra entries"), _card(str(s["wrong_type"]), "wrong type"),
              _card(_fmt_ms(s["median_lateness_s"]), f'median lateness (IQR {_fmt_ms(s["spread_iqr_s"]).lstrip("+")})')]

@@ -1,6 +1,7 @@
 """What a trainee replays: the match audio at the analysis rate, its reference events and, if any, video."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -107,12 +108,17 @@ def load_match(media: str, reference: str) -> TrainingMaterial:
 
 
 def load_demo(seed: int, minutes: float, folder: Path) -> TrainingMaterial:
-    """A simulated match written to ``folder`` (audio for the detectors), with the simulator's pitch video."""
-    from core.sim.match import build_match, write_match
+    """A simulated match with the simulator's pitch video; its audio (for the detectors) is written to
+    ``folder``, and reused from there on the next run (the same seed and minutes give the same files)."""
     from core.sim.video import PitchVideo
 
-    match = build_match(seed, minutes)
-    out = write_match(match, str(folder))
-    path = str(out / "match.wav")
-    return TrainingMaterial(f"demo match (seed {seed}, {minutes:g} min)", path, read_audio(path), match.truth,
-                            PitchVideo(match.truth, match.samples / match.rate))
+    name = f"demo match (seed {seed}, {minutes:g} min)"
+    path = folder / "match.wav"
+    if not (folder / "meta.json").is_file():  # written last: its presence means the set is complete
+        from core.sim.match import build_match, write_match
+
+        write_match(build_match(seed, minutes), str(folder))
+    lines = (folder / "truth.jsonl").read_text(encoding="utf-8").splitlines()
+    truth = tuple(LoggedEvent(d.pop("id"), d.pop("type"), d.pop("t"), d) for d in map(json.loads, lines))
+    audio = read_audio(str(path))
+    return TrainingMaterial(name, str(path), audio, truth, PitchVideo(truth, len(audio) / ANALYSIS_RATE))
