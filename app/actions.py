@@ -33,5 +33,6 @@ ACTIONS: tuple[Action, ...] = (
     Action("help", "Show or hide this help", ("F1", "?"), "do_help"),
     Action("settings", "Settings", ("Ctrl+,",), "do_settings"),
     Action("remap", "Remap keys", ("Ctrl+K",), "do_remap"),
+    Action("export", "Export the session (JSONL and CSV beside its file)", ("Ctrl+E",), "do_export"),
 )
 """Every action the operator has, in the order the help overlay lists them."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMainWindow, QSplitter, QTableView, \
-    QVBoxLayout, QWidget
+    QTabWidget, QVBoxLayout, QWidget
 
 from app.actions import ACTIONS
 from app.dialogs import HelpOverlay, RemapDialog, SettingsDialog
@@ -21,8 +21,10 @@ from app.views.table import EventTableModel
 from app.views.timeline import Timeline
 from core import ANALYSIS_RATE
 from core.clock import MediaClock
+from core.errors import InputError
 from core.live.worker import DspWorker, LiveUpdate
 from core.session.book import EventBook, EventRow, stored_from
+from core.session.export import export_session
 from core.session.store import SessionStore
 
 PAINT_INTERVAL_MS = 28
@@ -119,17 +121,27 @@ class ConsoleWindow(QMainWindow):
         self.detail = DetailPanel(self.rate, self.timecode)
         self.detail.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
-        lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(self._titled("EVENTS", self.table))
-        lower.addWidget(self._titled("SELECTED EVENT", self.detail))
-        lower.setSizes([1100, 500])
+        self.lower = QSplitter(Qt.Orientation.Horizontal)
+        self.lower.addWidget(self._titled("EVENTS", self.table))
+        self.lower.addWidget(self._titled("SELECTED EVENT", self.detail))
+        self.lower.setSizes([1100, 500])
+        self.panels: QTabWidget | None = None
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(self.timeline)
-        main.addWidget(lower)
+        main.addWidget(self.lower)
         main.setSizes([620, 380])
         self.setCentralWidget(main)
         self.status = ConsoleStatus(self.statusBar())
         self.overlay = HelpOverlay(self)
+
+    def add_panel(self, title: str, widget: QWidget) -> None:
+        """Mount a panel (sinks, feeds, sessions) as a tab beside the detail panel."""
+        if self.panels is None:
+            self.panels = QTabWidget()
+            self.panels.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self.lower.addWidget(self.panels)
+            self.lower.setSizes([900, 400, 400])
+        self.panels.addTab(widget, title)
 
     @staticmethod
     def _titled(title: str, widget: QWidget) -> QWidget:
@@ -391,6 +403,18 @@ class ConsoleWindow(QMainWindow):
             self.overlay.hide()
         else:
             self.overlay.show_keys(self.keymap)
+
+    def do_export(self) -> None:
+        """Write the session as JSONL and CSV beside its file."""
+        base = self.store.path.with_suffix("")
+        outs = [Path(f"{base}.export.{fmt}") for fmt in ("jsonl", "csv")]
+        try:
+            for out in outs:
+                export_session(self.store.path, out)
+        except InputError as exc:
+            self.status.alert.setText(f"export failed: {exc}")
+            return
+        self.status.alert.setText("exported to " + ", ".join(str(o) for o in outs))
 
     def do_settings(self) -> None:
         self._settings_dialog = SettingsDialog(self, self.settings, self.apply_settings)

@@ -7,7 +7,7 @@ import sys
 
 from core.errors import InputError
 
-COMMANDS: tuple[str, ...] = ("align", "detect", "highlights", "simulate", "score", "serve", "sync")
+COMMANDS: tuple[str, ...] = ("align", "detect", "export", "highlights", "simulate", "score", "serve", "sync")
 """Module names under core.cli; each defines ``register(subparsers)`` that sets ``func`` on its parser."""
 
 
