@@ -175,3 +175,12 @@ def test_screenshot_of_the_training_window(qtbot, window):
     window.tick()
     DOCS.mkdir(exist_ok=True)
     assert window.grab().save(str(DOCS / "training.png"))
+
+
+def test_scrub_bar_replays_from_the_chosen_point(qtbot, window):
+    window.fake.t = 100.0
+    window.tick()
+    assert window.scrub.value() == 1000
+    window.scrub.setValue(420)
+    window.scrub.sliderReleased.emit()
+    assert window.position == pytest.approx(42.0)

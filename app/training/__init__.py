@@ -7,4 +7,5 @@ video_pane.py   the video pane (frames and the demo's captions)
 sound.py        sound to the default output device, or a plain reason why there is none
 calibration.py  the reaction calibration dialog (tap along to whistles and beeps)
 progress.py     the progress view: a trainee's accuracy over sessions
+remap.py        the remapping dialog for the training keys
 """

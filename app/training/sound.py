@@ -14,9 +14,9 @@ class SoundOut:
 
             sd.query_devices(kind="output")
             self._sd = sd
-        except Exception as exc:  # PortAudio missing (OSError) or no device (PortAudioError, ValueError)
+        except Exception:  # PortAudio missing (OSError) or no device (PortAudioError, ValueError)
             self._sd = None
-            self.problem = f"no sound output device ({str(exc).splitlines()[0][:60]}): playing silently"
+            self.problem = "no sound output device: playing silently"
 
     def play(self, audio: np.ndarray, rate: int, from_s: float) -> None:
         """Play ``audio`` from ``from_s`` seconds (replacing whatever was playing)."""

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QListWidget, QMainWindow, QPushButton,
-                               QSplitter, QStatusBar, QVBoxLayout, QWidget)
+                               QSlider, QSplitter, QStatusBar, QVBoxLayout, QWidget)
 
 from app.settings import ConsoleSettings
 from app.theme import ACCENT, MUTED
@@ -81,8 +81,17 @@ class TrainingWindow(QMainWindow):
     def _build(self) -> None:
         self.video = VideoPane()
         self.video.message = "preparing the match…"
+        self.scrub = QSlider(Qt.Orientation.Horizontal)
+        self.scrub.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scrub.setToolTip("Drag to a point and release to replay from there")
+        self.scrub.sliderReleased.connect(lambda: self.replay_from(self.scrub.value() / 10))
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.video, 1)
+        column.addWidget(self.scrub)
         self.upper = QSplitter(Qt.Orientation.Horizontal)
-        self.upper.addWidget(self.video)
+        self.upper.addWidget(left)
         self.timeline = self._new_timeline()
         self.upper.addWidget(self.timeline)
         self.upper.setSizes([560, 800])
@@ -92,6 +101,7 @@ class TrainingWindow(QMainWindow):
         self.keys_panel.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.log_list = QListWidget()
         self.log_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.log_list.setMinimumWidth(200)
         self.summary = QLabel("Log each event the moment it happens. Finish (Ctrl+Return) for your report.")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -133,7 +143,7 @@ class TrainingWindow(QMainWindow):
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(self.upper)
         outer.addWidget(lower)
-        outer.setSizes([520, 280])
+        outer.setSizes([500, 300])
         self.setCentralWidget(outer)
 
         bar = QStatusBar()
@@ -184,10 +194,10 @@ class TrainingWindow(QMainWindow):
 
         events = [a for a in TRAINING_ACTIONS if event_type(a.id)]
         cells = [chip(self.keymap.keys[a.id], event_type(a.id).replace("_", " ")) for a in events]
-        rows = ["<tr>" + "".join(cells[i:i + 4]) + "</tr>" for i in range(0, len(cells), 4)]
+        rows = ["<tr>" + "".join(cells[i:i + 3]) + "</tr>" for i in range(0, len(cells), 3)]
         controls = [chip(self.keymap.keys[a.id], a.label.split(" (")[0].split(":")[0]) for a in CONTROLS]
-        rows += ["<tr><td colspan=8 style='padding-top:6px; color:%s'>controls</td></tr>" % MUTED]
-        rows += ["<tr>" + "".join(controls[i:i + 4]) + "</tr>" for i in range(0, len(controls), 4)]
+        rows += [f"<tr><td colspan=6 style='padding-top:6px; color:{MUTED}'>controls</td></tr>"]
+        rows += ["<tr>" + "".join(controls[i:i + 3]) + "</tr>" for i in range(0, len(controls), 3)]
         self.keys_panel.setText(f"<table cellspacing=0>{''.join(rows)}</table>")
 
     # --- loading and playing -----------------------------------------------------------------
@@ -195,6 +205,7 @@ class TrainingWindow(QMainWindow):
         """Take the match to train on and start playing it from the beginning."""
         self.material = material
         self.clock = PlaybackClock(material.duration_s, self.setup.now)
+        self.scrub.setRange(0, int(material.duration_s * 10))
         self.video.message = "no video in this match"
         self.setWindowTitle(f"MatchSync training · {self.setup.trainee} · {material.name}")
         self.do_pause()
@@ -222,6 +233,8 @@ class TrainingWindow(QMainWindow):
         self.timeline.paint(head_n)
         if self.material.video is not None:
             self.video.show_frame(self.material.video.frame(pos), self.material.video.caption(pos))
+        if not self.scrub.isSliderDown():
+            self.scrub.setValue(int(pos * 10))
         self.position_label.setText(f"{int(pos // 60):02d}:{pos % 60:04.1f} / "
                                     f"{int(self.material.duration_s // 60):02d}:{self.material.duration_s % 60:04.1f}")
         if self.clock.ended and self.report is None:
