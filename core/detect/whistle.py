@@ -6,8 +6,9 @@ neighbourhood or the 1-7.8 kHz band; only tonal frames drive a small state machi
 into candidates (a level dip and re-rise of REONSET_DB splits two blasts). A candidate closes
 GAP_FRAMES frames after its last tonal frame, or at the end of the stream, and is judged on duration,
 tonal fill, the rise of its band over the recent background (gear hum and crowd beds do not rise), the
-concentration of the mean spectrum of its loudest frames, the partials around its peak (a voice's
-harmonic comb; ``whistle_spectrum``), and warble (a synthetic steady tone has none). Decisions wait at
+concentration of the mean spectrum of its loudest frames (or of each of them around its own peak, for a
+whistle jumping between two pitches), the partials around its peak (a voice's harmonic comb;
+``whistle_spectrum``), and warble (a synthetic steady tone has none). Decisions wait at
 most GAP_FRAMES frames (48 ms) after a blast ends.
 """
 from __future__ import annotations
@@ -52,7 +53,11 @@ MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
 """At the very start of a stream there is no background to see an onset against: demand more."""
 BAND_EDGE_HZ = (1850.0, 4450.0)
 MAX_PARTIALS = 3.5
-"""More partials than this around the peak (median over the loudest frames) is a voice, not a whistle."""
+"""More partials than this around the peak (median over the loudest frames) is a voice, not a whistle..."""
+RATTLE_SECONDS = 0.25
+RATTLE_CONCENTRATION = 0.8
+"""...unless it lasts this long and its peak holds this share of 1-7.8 kHz: a close pea whistle's rattle
+(a voiced syllable is shorter, and a voice spreads its harmonics over the whole band)."""
 MIN_RISE_DB = 10.0
 MIN_WIDE_RISE_DB = 5.0
 """Rise of the narrow (+-NARROW_HALF_WIDTH) and wide (+-WIDE_HALF_WIDTH) band over the background."""
@@ -298,7 +303,7 @@ class WhistleDetector:
             return reject(f"not tonal enough (concentration {local:.2f} within 1 kHz ({spread:.2f} with warble "
                           f"spread, {tracked:.2f} tracking the peak), {conc:.2f} over 1-7.8 kHz)")
         partials = partial_count(core_spectra, freq[core], self.layout)
-        if partials > MAX_PARTIALS:
+        if partials > MAX_PARTIALS and (seconds < RATTLE_SECONDS or conc < RATTLE_CONCENTRATION):
             return reject(f"voice-like comb of partials ({partials:.1f} near the peak)")
         if cand.rise_db is None and conc < MIN_CONCENTRATION_UNSEEN_ONSET:
             return reject(f"onset not seen (stream start) and concentration {conc:.2f} too low")
