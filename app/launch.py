@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--intake-host", default="127.0.0.1", help="address the intake listens on")
     p.add_argument("--intake-ws-port", type=int, default=8765, help="WebSocket intake port (0: any free one)")
     p.add_argument("--intake-tcp-port", type=int, default=8766, help="TCP JSON-lines intake port")
+    p.add_argument("--sink", action="append", metavar="SPEC",
+                   help="publish to this sink: jsonl:PATH, webhook:URL, mqtt:HOST:PORT/PREFIX, ws:[HOST:]PORT "
+                        "(repeat for several)")
     p.add_argument("--exit-at-end", action="store_true", help="quit when a recorded source has played out")
     return p
 
@@ -107,9 +110,11 @@ def run_console(args: argparse.Namespace) -> int:
     from app.window import ConsoleSetup, ConsoleWindow
     from core.live.sources import PacedSource
     from core.live.worker import DspWorker
+    from core.publish.service import parse_sink
     from core.session.store import SessionStore
     from core.sync.engine import SyncEngine
 
+    sinks = [parse_sink(spec) for spec in args.sink or ()]
     store = SessionStore(session_path(args))
     resume_n = int(store.get_meta("position", "0"))
     config = Path(args.config) if args.config else Path(platformdirs.user_config_dir(APP_NAME))
@@ -142,7 +147,10 @@ def run_console(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     with loop:
         intake = start_intake(args, window, worker.feed) if worker is not None and args.intake_token else None
+        publishing = start_publishing(window, sinks) if sinks else None
         loop.run_forever()
+        if publishing is not None:
+            loop.run_until_complete(publishing.close())
         if intake is not None:
             loop.run_until_complete(intake.close())
     store.close()
@@ -173,3 +181,16 @@ def start_intake(args: argparse.Namespace, window, feed):
 
     asyncio.ensure_future(open_endpoints())
     return server
+
+
+def start_publishing(window, sinks):
+    """Publish the session through the sinks on the GUI thread's asyncio loop; show their health."""
+    from app.panels.publishing import ConsolePublishing
+    from app.panels.sinks import SinksPanel
+    from core.publish.service import Publishing
+
+    publishing = ConsolePublishing(window, Publishing(window.store.path, window.store.path.stem, sinks,
+                                                      fps=window.settings.fps))
+    window.add_panel("SINKS", SinksPanel(publishing))
+    asyncio.ensure_future(publishing.start())
+    return publishing

@@ -33,7 +33,7 @@ from core.publish.message import Draft, provisional
 from core.serve.clock import Clock
 from core.serve.inputs import QueueFeed, open_inputs
 from core.serve.sinks import ServePublishing, parse_any_sink
-from core.session.book import POLICY, EventBook, stored_from
+from core.session.book import POLICY, EventBook, EventRow, stored_from
 from core.session.store import SessionStore
 from core.sync.engine import SyncEngine
 
@@ -98,6 +98,31 @@ class SessionReport:
 
 
 StateListener = Callable[[SessionReport], None]
+
+
+def provisional_seconds(media: MediaClock, mapped_n: int, lateness_s: float) -> float:
+    """A logged event's provisional time: its clock-mapped media sample plus the typical lateness the
+    map absorbs, i.e. when the logger typed it (never before the action for a late logger)."""
+    return media.seconds(mapped_n) + lateness_s
+
+
+def decision_draft(row: EventRow, provisional_n: int | None, media: MediaClock, fps: str,
+                   operator: str) -> Draft:
+    """The publication of an event's current decision: confirmed when it keeps the provisional time to
+    within one video frame, corrected otherwise; cancelled for a withdrawn event, provisional again for
+    one an undo left pending."""
+    base = {"id": row.event.id, "type": row.event.type, "t_logged": row.event.t, "operator": operator,
+            "logger": row.event.extra.get("logger")}
+    if row.status in ("cancelled", "pending") or row.n is None:
+        t = media.seconds(provisional_n) if provisional_n is not None else row.event.t
+        status = "provisional" if row.status == "pending" else "cancelled"
+        return Draft(status=status, t=t, basis="clock", **base)
+    moved = abs(row.n - (row.n if provisional_n is None else provisional_n)) > media.frame_duration_samples(fps)
+    proposal = row.proposal if row.status in ("accepted", "auto") else None
+    return Draft(status="corrected" if moved else "confirmed", t=media.seconds(row.n),
+                 confidence=proposal.confidence if proposal else None,
+                 basis=proposal.basis if proposal else ("clock" if row.status == "rejected" else "operator"),
+                 **base)
 
 
 class MatchSession:
@@ -222,8 +247,8 @@ class MatchSession:
 
     def _provisional_t(self, event: LoggedEvent) -> float:
         """Clock-mapped time plus the typical lateness the map absorbs: when the logger typed it."""
-        lateness = self._worker.engine.settings.prior_lateness_s
-        return self.media.seconds(self._logged_to_media(event.t)) + lateness
+        return provisional_seconds(self.media, self._logged_to_media(event.t),
+                                   self._worker.engine.settings.prior_lateness_s)
 
     async def _from_intake(self, item: IntakeItem, feed: QueueFeed) -> None:
         """Store and publish a network event before it is acknowledged, then hand it to the engine."""
@@ -282,13 +307,8 @@ class MatchSession:
     def _decision_draft(self, eid: str) -> Draft:
         """The publication of an event's decided time: confirmed when it keeps the provisional time
         to within one video frame, corrected otherwise."""
-        row = self._book.rows[eid]
-        frame = self.media.frame_duration_samples(self.config.fps)
-        moved = abs(row.n - self._provisional_n.get(eid, row.n)) > frame
-        return Draft(id=eid, type=row.event.type, status="corrected" if moved else "confirmed",
-                     t=self.media.seconds(row.n), t_logged=row.event.t,
-                     confidence=row.proposal.confidence, basis=row.proposal.basis, operator=POLICY,
-                     logger=row.event.extra.get("logger"))
+        return decision_draft(self._book.rows[eid], self._provisional_n.get(eid), self.media, self.config.fps,
+                              POLICY)
 
     def _check_end(self) -> None:
         head = self._worker.head_n

@@ -1,0 +1,1 @@
+"""Panels mounted as tabs beside the detail panel: sinks, extra feeds, scheduled sessions."""

@@ -1,0 +1,58 @@
+"""The sinks panel: each sink's state, delivered sequence, backlog and last error, refreshed at 2 Hz."""
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, \
+    QVBoxLayout, QWidget
+
+from app.panels.publishing import ConsolePublishing
+
+REFRESH_MS = 500
+COLUMNS = ("sink", "state", "delivered", "backlog", "last error")
+STATE_COLOURS = {"ok": "#3ecf8e", "retrying": "#f2c14e", "starting": "#7d8a96", "stopped": "#ff6b6b"}
+
+
+class SinksPanel(QWidget):
+    """One row per sink; a line above says how many drafts wait for the outbox."""
+
+    def __init__(self, publishing: ConsolePublishing) -> None:
+        super().__init__()
+        self.publishing = publishing
+        self.summary = QLabel()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start(REFRESH_MS)
+        self.refresh()
+
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        """What the table shows, one tuple of cell texts per sink."""
+        return [(h.name, h.state, str(h.delivered_seq), str(h.backlog), h.last_error or "")
+                for h in self.publishing.publishing.health()]
+
+    def refresh(self) -> None:
+        """Re-read every sink's health."""
+        rows = self.rows()
+        self.table.setRowCount(len(rows))
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                item = self.table.item(r, c)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(r, c, item)
+                item.setText(text)
+                if c == 1:
+                    item.setForeground(QColor(STATE_COLOURS.get(text, "#d5dde5")))
+        error = self.publishing.error
+        self.summary.setText(f"{self.publishing.queued} waiting for the outbox"
+                             + (f" — last error: {error}" if error else ""))
