@@ -1,9 +1,10 @@
 """The console's policies and display settings, persisted as JSON in the user's config folder."""
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+
+from core.settings_schema import load_versioned, save_versioned
 
 FRAME_RATE_CHOICES = ("25", "29.97", "50", "59.94")
 
@@ -35,10 +36,10 @@ class ConsoleSettings:
 
 
 def load_settings(path: Path) -> ConsoleSettings:
-    """Saved settings, or the defaults where nothing (or nothing valid) was saved."""
-    try:
-        saved = json.loads(path.read_text())
-    except (OSError, ValueError):
+    """Saved settings (migrated from older schemas), or the defaults where nothing (or nothing valid) was
+    saved; InputError for a file written by a newer MatchSync."""
+    saved = load_versioned(path).get("console")
+    if not isinstance(saved, dict):
         return ConsoleSettings()
     known = {f.name for f in fields(ConsoleSettings)}
     try:
@@ -48,6 +49,5 @@ def load_settings(path: Path) -> ConsoleSettings:
 
 
 def save_settings(path: Path, settings: ConsoleSettings) -> None:
-    """Persist the settings."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(settings), indent=1))
+    """Persist the settings (current schema, atomic replace)."""
+    save_versioned(path, {"console": asdict(settings)})
