@@ -184,3 +184,22 @@ def test_scrub_bar_replays_from_the_chosen_point(qtbot, window):
     window.scrub.setValue(420)
     window.scrub.sliderReleased.emit()
     assert window.position == pytest.approx(42.0)
+
+
+def test_assist_shows_matchsync_detections_only_when_on(qtbot, window):
+    from PySide6.QtWidgets import QGraphicsRectItem
+
+    def boxes() -> int:
+        return sum(isinstance(item, QGraphicsRectItem) for item in window.timeline.spec.items)
+
+    whistles = [a for a in window.anchors if a.kind == "whistle" and a.start / 16000 < 120.0]
+    assert whistles and not window.assist_box.isChecked()  # off by default
+    window.fake.t = 120.0
+    window.tick()
+    assert boxes() == 0
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    window.tick()
+    assert boxes() == len(whistles)
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    window.tick()
+    assert boxes() == 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import platformdirs
@@ -55,6 +56,20 @@ def prepare(args: argparse.Namespace):
     return load_match(args.match, args.reference)
 
 
+def in_background(fn, *args) -> Future:
+    """Run ``fn`` on a daemon thread (closing the window never waits for a long detection pass)."""
+    future: Future = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # handed to the GUI thread, which shows it
+            future.set_exception(exc)
+
+    threading.Thread(target=work, daemon=True).start()
+    return future
+
+
 def main(argv: list[str]) -> int:
     """Run the training window until it closes; bad input is one line on stderr and exit status 2."""
     args = build_parser().parse_args(argv)
@@ -79,8 +94,7 @@ def run(args: argparse.Namespace) -> int:
     data = Path(platformdirs.user_data_dir(APP_NAME))
     config = Path(args.config) if args.config else Path(platformdirs.user_config_dir(APP_NAME))
     store = TrainingStore(Path(args.store) if args.store else data / "training.sqlite")
-    pool = ThreadPoolExecutor(max_workers=1)
-    material: Future = pool.submit(prepare, args)
+    material = in_background(prepare, args)
     detections: list[Future] = []
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -99,15 +113,17 @@ def run(args: argparse.Namespace) -> int:
                 window.video.update()
                 watcher.stop()
                 return
-            detections.append(pool.submit(detect_file, window.material.audio_path))
+            detections.append(in_background(detect_file, window.material.audio_path))
         if detections and detections[0].done():
             watcher.stop()
-            window.set_detections(detections[0].result().anchors)
+            try:
+                window.set_detections(detections[0].result().anchors)
+            except InputError as exc:
+                window.alert.setText(f"no MatchSync detections (assist and comparison off): {exc}")
 
     watcher = QTimer()
     watcher.timeout.connect(poll)
     watcher.start(100)
     code = app.exec()
-    pool.shutdown(wait=False, cancel_futures=True)
     store.close()
     return code
