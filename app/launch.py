@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sink", action="append", metavar="SPEC",
                    help="publish to this sink: jsonl:PATH, webhook:URL, mqtt:HOST:PORT/PREFIX, ws:[HOST:]PORT "
                         "(repeat for several)")
+    p.add_argument("--feed", action="append", metavar="FILE",
+                   help="an extra feed of the same match (media file, read at live pace beside a file source): "
+                        "its offset and drift are shown (repeat for several)")
     p.add_argument("--exit-at-end", action="store_true", help="quit when a recorded source has played out")
     return p
 
@@ -115,6 +118,7 @@ def run_console(args: argparse.Namespace) -> int:
     from core.sync.engine import SyncEngine
 
     sinks = [parse_sink(spec) for spec in args.sink or ()]
+    feeds = open_feeds(args) if args.feed else None
     store = SessionStore(session_path(args))
     resume_n = int(store.get_meta("position", "0"))
     config = Path(args.config) if args.config else Path(platformdirs.user_config_dir(APP_NAME))
@@ -148,9 +152,13 @@ def run_console(args: argparse.Namespace) -> int:
     with loop:
         intake = start_intake(args, window, worker.feed) if worker is not None and args.intake_token else None
         publishing = start_publishing(window, sinks) if sinks else None
+        if feeds is not None:
+            mount_feeds(window, feeds)
         loop.run_forever()
         if publishing is not None:
             loop.run_until_complete(publishing.close())
+        if feeds is not None:
+            feeds.stop()
         if intake is not None:
             loop.run_until_complete(intake.close())
     store.close()
@@ -194,3 +202,20 @@ def start_publishing(window, sinks):
     window.add_panel("SINKS", SinksPanel(publishing))
     asyncio.ensure_future(publishing.start())
     return publishing
+
+
+def open_feeds(args: argparse.Namespace):
+    """The alignment worker for ``--feed`` files beside a file source (it starts with the window)."""
+    from app.panels.feed_alignment import FeedAlignmentWorker
+
+    if not Path(args.source).is_file():
+        raise InputError("--feed", "extra feeds are aligned beside a file --source (not demo, a device or a stream)")
+    return FeedAlignmentWorker(args.source, args.feed, args.channel)
+
+
+def mount_feeds(window, feeds) -> None:
+    """Show the feeds panel and start aligning up to the window's playhead."""
+    from app.panels.feeds import FeedsPanel
+
+    window.add_panel("FEEDS", FeedsPanel(feeds))
+    feeds.start(lambda: window.head_n / window.rate)
