@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feed", action="append", metavar="FILE",
                    help="an extra feed of the same match (media file, read at live pace beside a file source): "
                         "its offset and drift are shown (repeat for several)")
+    p.add_argument("--serve-status", metavar="FILE|URL",
+                   help="list the sessions of a `matchsync serve --schedule` run from its status file or "
+                        "http://HOST:PORT/status, and attach to one read-only")
+    p.add_argument("--serve-token", help="bearer token of a status URL")
+    p.add_argument("--serve-sessions", metavar="FOLDER",
+                   help="the serve run's session folder (default: the status file's folder)")
     p.add_argument("--exit-at-end", action="store_true", help="quit when a recorded source has played out")
     return p
 
@@ -119,6 +125,7 @@ def run_console(args: argparse.Namespace) -> int:
 
     sinks = [parse_sink(spec) for spec in args.sink or ()]
     feeds = open_feeds(args) if args.feed else None
+    status = follow_serve(args) if args.serve_status else None
     store = SessionStore(session_path(args))
     resume_n = int(store.get_meta("position", "0"))
     config = Path(args.config) if args.config else Path(platformdirs.user_config_dir(APP_NAME))
@@ -154,11 +161,15 @@ def run_console(args: argparse.Namespace) -> int:
         publishing = start_publishing(window, sinks) if sinks else None
         if feeds is not None:
             mount_feeds(window, feeds)
+        if status is not None:
+            mount_sessions(window, status)
         loop.run_forever()
         if publishing is not None:
             loop.run_until_complete(publishing.close())
         if feeds is not None:
             feeds.stop()
+        if status is not None:
+            status.stop()
         if intake is not None:
             loop.run_until_complete(intake.close())
     store.close()
@@ -219,3 +230,18 @@ def mount_feeds(window, feeds) -> None:
 
     window.add_panel("FEEDS", FeedsPanel(feeds))
     feeds.start(lambda: window.head_n / window.rate)
+
+
+def follow_serve(args: argparse.Namespace):
+    """The follower of ``--serve-status`` (it starts with the window)."""
+    from app.panels.serve_status import StatusFollower
+
+    return StatusFollower(args.serve_status, args.serve_token, args.serve_sessions)
+
+
+def mount_sessions(window, status) -> None:
+    """Show the sessions panel and start polling the serve run's status."""
+    from app.panels.sessions import SessionsPanel
+
+    window.add_panel("SESSIONS", SessionsPanel(status))
+    status.start()
