@@ -18,3 +18,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"field recordings not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where tests save the screenshots they take: ``tmp_path``, or the folder named by
+    MATCHSYNC_SCREENSHOTS (``MATCHSYNC_SCREENSHOTS=docs pytest ...`` refreshes the README's pictures)."""
+    folder = os.environ.get("MATCHSYNC_SCREENSHOTS")
+    if not folder:
+        return tmp_path
+    path = Path(folder).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path

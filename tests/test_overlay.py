@@ -1,6 +1,6 @@
 """The broadcast overlay in headless Chromium against a real WebSocket feed: a graphic pops only once the
 playout-delayed media time has passed the event, a correction earlier does not pop it again, a
-cancellation withdraws it; the server answers nothing without the token. Saves docs/overlay.png."""
+cancellation withdraws it; the server answers nothing without the token. Saves overlay.png (see the screenshots fixture)."""
 from __future__ import annotations
 
 import asyncio
@@ -130,7 +130,8 @@ POPS = "JSON.stringify(window.overlayState.pops)"
 SHOWN = "Array.from(document.querySelectorAll('.lower-third:not(.leaving)')).map(e => [e.dataset.id, e.textContent])"
 
 
-async def test_pops_after_the_delayed_media_time_corrects_in_place_and_withdraws(feed, overlay, tmp_path):
+async def test_pops_after_the_delayed_media_time_corrects_in_place_and_withdraws(feed, overlay, tmp_path,
+                                                                                   screenshots):
     publisher, _ = feed
     server, clock = overlay
     goal_t, card_t = 22 * 60 + 10.0, 23 * 60 + 40.0  # 23' and 24'
@@ -171,8 +172,7 @@ async def test_pops_after_the_delayed_media_time_corrects_in_place_and_withdraws
                         mobile=False)
         await page.call("Emulation.setDefaultBackgroundColorOverride", color={"r": 0, "g": 0, "b": 0, "a": 0})
         shot = await page.call("Page.captureScreenshot", format="png")
-        (ROOT / "docs").mkdir(exist_ok=True)
-        (ROOT / "docs" / "overlay.png").write_bytes(base64.b64decode(shot["data"]))
+        (screenshots / "overlay.png").write_bytes(base64.b64decode(shot["data"]))
 
         # the card is cancelled: withdrawn from screen, the goal stays
         await publisher.publish(Draft(id="ev-2", type="yellow_card", status="cancelled", t=card_t,

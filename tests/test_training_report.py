@@ -1,8 +1,7 @@
-"""The demo's HTML report: self-contained, renders in headless Chromium (screenshot in docs/)."""
+"""The demo's HTML report: self-contained, renders in headless Chromium (screenshot: see the screenshots fixture)."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +14,6 @@ from core.training.material import load_demo
 from core.training.report import build_report, corrected_by_matchsync
 
 CHROMIUM = "/usr/bin/chromium"
-DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +35,7 @@ def test_report_is_self_contained(report):
     assert report["trainee"]["overall"]["misses"] >= 1 and report["trainee"]["overall"]["wrong_type"] == 1
 
 
-def test_report_renders_in_headless_chromium(report, tmp_path):
+def test_report_renders_in_headless_chromium(report, tmp_path, screenshots):
     page = tmp_path / "report.html"
     page.write_text(render_html(report), encoding="utf-8")
     shot = tmp_path / "report.png"
@@ -48,5 +46,4 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     pixels = np.asarray(Image.open(shot).convert("RGB"))
     assert pixels.shape[:2] == (1310, 1240)
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50  # text and plots, not a blank page
-    DOCS.mkdir(exist_ok=True)
-    Image.open(shot).save(DOCS / "training_report.png")
+    Image.open(shot).save(screenshots / "training_report.png")

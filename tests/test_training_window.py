@@ -16,7 +16,6 @@ from core.training.calibration import cue_plan
 from core.training.material import load_demo
 from core.training.store import TrainingStore
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
 OFFSETS = (0.2, 0.45, -0.3, 0.75, 0.9, 0.05, 0.6)
 
 
@@ -165,7 +164,7 @@ def test_keys_remap_and_progress(qtbot, window):
     assert window.progress.f1 == [s.f1 for s in window.store.sessions("ana")]
 
 
-def test_screenshot_of_the_training_window(qtbot, window):
+def test_screenshot_of_the_training_window(qtbot, window, screenshots):
     truth = window.material.truth
     window.resize(1360, 800)
     window.assist_box.setChecked(True)
@@ -173,8 +172,7 @@ def test_screenshot_of_the_training_window(qtbot, window):
         press_at(qtbot, window, ev.t + 0.4, EVENT_KEYS[ev.type])
     window.fake.t = truth[5].t + 1.0
     window.tick()
-    DOCS.mkdir(exist_ok=True)
-    assert window.grab().save(str(DOCS / "training.png"))
+    assert window.grab().save(str(screenshots / "training.png"))
 
 
 def test_scrub_bar_replays_from_the_chosen_point(qtbot, window):
