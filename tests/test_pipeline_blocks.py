@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 import soxr
 
-from core.detect.pipeline import DetectorPipeline
+from core.detect.pipeline import BATCH_BLOCK_SAMPLES, DetectorPipeline
 from core.ingest.media import open_media
 from core.model import Anchor, LoudnessReading, Rejection
 
@@ -75,13 +75,14 @@ def assert_same(a: Run, b: Run) -> None:
     assert a.rejections == b.rejections
 
 
-def test_full_recording_in_37_sample_and_one_second_blocks(recordings):
+def test_full_recording_in_37_sample_one_second_and_batch_blocks(recordings):
     full, _ = recordings
     one_second = run_pipeline(full, 16_000)
     kinds = {a.kind for a in one_second.anchors}
     assert kinds == {"whistle", "crowd_surge"}, one_second.anchors  # the comparison covers both detectors
     assert len(one_second.loudness) > 200 and len(one_second.power) > 3_000
     assert_same(run_pipeline(full, 37), one_second)
+    assert_same(run_pipeline(full, BATCH_BLOCK_SAMPLES), one_second)  # several FFT batches per block
 
 
 def test_excerpt_in_1_sample_37_sample_and_one_second_blocks(recordings):
