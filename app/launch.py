@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serve-sessions", metavar="FOLDER",
                    help="the serve run's session folder (default: the status file's folder)")
     p.add_argument("--exit-at-end", action="store_true", help="quit when a recorded source has played out")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS",
+                   help="close the console cleanly after this many seconds (smoke tests, unattended demos)")
     return p
 
 
@@ -111,6 +113,7 @@ def launch(argv: list[str]) -> int:
 def run_console(args: argparse.Namespace) -> int:
     """Open the session, the input and the window; run the Qt and asyncio loops together."""
     import qasync
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.keymap import Keymap
@@ -153,6 +156,8 @@ def run_console(args: argparse.Namespace) -> int:
                                         Keymap(config / "keys.json"), title=args.source, problem=problem))
     if args.exit_at_end:
         window.ended.connect(window.close)
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), window.close)
     window.show()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
