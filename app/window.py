@@ -123,7 +123,9 @@ class ConsoleWindow(QMainWindow):
 
         self.lower = QSplitter(Qt.Orientation.Horizontal)
         self.lower.addWidget(self._titled("EVENTS", self.table))
-        self.lower.addWidget(self._titled("SELECTED EVENT", self.detail))
+        self.side = QSplitter(Qt.Orientation.Vertical)
+        self.side.addWidget(self._titled("SELECTED EVENT", self.detail))
+        self.lower.addWidget(self.side)
         self.lower.setSizes([1100, 500])
         self.panels: QTabWidget | None = None
         main = QSplitter(Qt.Orientation.Vertical)
@@ -135,12 +137,14 @@ class ConsoleWindow(QMainWindow):
         self.overlay = HelpOverlay(self)
 
     def add_panel(self, title: str, widget: QWidget) -> None:
-        """Mount a panel (sinks, feeds, sessions) as a tab beside the detail panel."""
+        """Mount a panel (sinks, feeds, sessions) as a tab below the detail panel (the event table keeps
+        its width)."""
         if self.panels is None:
             self.panels = QTabWidget()
             self.panels.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            self.lower.addWidget(self.panels)
-            self.lower.setSizes([900, 400, 400])
+            self.side.addWidget(self.panels)
+            self.side.setSizes([220, 200])
+            self.lower.setSizes([1050, 550])
         self.panels.addTab(widget, title)
 
     @staticmethod
