@@ -13,6 +13,7 @@ most GAP_FRAMES frames (48 ms) after a blast ends.
 """
 from __future__ import annotations
 
+import bisect
 import statistics
 from dataclasses import dataclass, field
 
@@ -228,9 +229,8 @@ class WhistleDetector:
         first = max(cand.start - BACKGROUND_FRAMES[0], 0, self._next - HISTORY_FRAMES)
         idx = np.arange(first, end + 1)
         rows = self._history[idx % HISTORY_FRAMES]
-        early = [i for i, f in enumerate(cand.frames) if f <= end]
-        centre = cand.freq[max(early, key=cand.level.__getitem__)]
-        col = int(round(centre / self.layout.hz_per_bin)) - self.layout.history[0]
+        loudest = max(range(bisect.bisect_right(cand.frames, end)), key=cand.level.__getitem__)
+        col = int(round(cand.freq[loudest] / self.layout.hz_per_bin)) - self.layout.history[0]
 
         def band_db(half: int) -> np.ndarray:
             energy = rows[:, max(col - half, 0):col + half + 1].sum(axis=1, dtype=np.float64)
