@@ -213,3 +213,35 @@ def test_goal_and_its_shot_share_the_roar_and_neither_is_early():
     assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE)
     assert -0.5 <= goal.n / RATE - goal_t <= 1.0
     assert shot.n / RATE - (goal_t - 0.6) >= -0.5
+
+
+def test_goal_logged_early_stands_on_its_roar_not_on_a_small_surge_nearer_the_log():
+    rng = np.random.default_rng(6)
+    anchors, events = _foul_log(rng)
+    goal_t, roar_t = 3200.0, 3200.5
+    anchors.append(Anchor("crowd_surge", int(roar_t * RATE), int((roar_t + 6) * RATE), 0.9,
+                          peak=int((roar_t + 2) * RATE), gain_lu=15.0))
+    near_log = goal_t + 4.0  # a chant rising where the clock alone would put the goal
+    anchors.append(Anchor("crowd_surge", int(near_log * RATE), int((near_log + 1) * RATE), 0.2,
+                          peak=int((near_log + 0.5) * RATE), gain_lu=12.0))
+    events.append(LoggedEvent("goal", "goal", goal_t + 2.5 + 4.0))  # typed 4 s later than this logger's habit
+    goal = {p.event_id: p for p in sync_events(anchors, events, RATE)}["goal"]
+    assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE)
+    assert -0.5 <= goal.n / RATE - goal_t <= 1.0
+
+
+def test_free_kick_and_card_are_never_placed_before_their_foul_whistle():
+    rng = np.random.default_rng(7)
+    anchors, events = _foul_log(rng)
+    foul_t = 3300.0
+    anchors.append(Anchor("whistle", int(foul_t * RATE), int((foul_t + 0.5) * RATE), 0.9))
+    events.append(LoggedEvent("foul", "foul", foul_t + 2.5))
+    # both typed right after the foul, before they happened (a logger anticipating)
+    events.append(LoggedEvent("card", "yellow_card", foul_t + 3.0))
+    events.append(LoggedEvent("kick", "free_kick", foul_t + 3.5))
+    settings = SyncSettings()
+    props = {p.event_id: p for p in sync_events(anchors, events, RATE, settings)}
+    assert props["foul"].basis == "whistle"
+    assert props["card"].n / RATE >= foul_t + settings.card_min_delay_s - 1e-3
+    assert props["kick"].n / RATE >= foul_t + settings.restart_min_delay_s - 1e-3
+    assert "free_kick" not in props["kick"].why and "foul's whistle" in props["kick"].why

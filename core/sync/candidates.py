@@ -51,10 +51,13 @@ class Hypotheses:
     lead_spread: float = 0.0  # the action may be up to this much before each anchor's action time
 
 
-def anchor_for(event_type: str, whistles: AnchorIndex, surges: AnchorIndex) -> AnchorIndex | None:
-    """The anchor index an event of this type is placed on, or None."""
+def anchor_for(event_type: str, whistles: AnchorIndex, surges: AnchorIndex,
+               roars: AnchorIndex | None = None) -> AnchorIndex | None:
+    """The anchor index an event of this type is placed on, or None; a goal stands on a roar when given."""
     if event_type in CARD_TYPES:
         return whistles
+    if event_type == "goal" and roars is not None:
+        return roars
     kind = anchor_kind(event_type)
     return whistles if kind == "whistle" else surges if kind == "crowd_surge" else None
 
@@ -64,7 +67,8 @@ def hypotheses(event_type: str, predicted: float, index: AnchorIndex | None, tim
     """Weigh every anchor near the clock-based prediction against the chance that none was detected.
 
     An anchor's weight is the logger's lateness density at its deviation from the prediction times the
-    anchor's own confidence, against a background of unrelated anchors (``clutter_per_s``); ``keep``
+    anchor's own confidence, against a background of unrelated anchors (``clutter_per_s``; a goal's
+    roars are far rarer than surges, ``roar_clutter_per_s``); ``keep``
     scales each anchor by the chance that no other logged event owns it.
     """
     sigma = float(np.hypot(timing.spread_s, map_sd))
@@ -76,7 +80,8 @@ def hypotheses(event_type: str, predicted: float, index: AnchorIndex | None, tim
     dens = timing.density(predicted - times, map_sd)
     p_det = {"goal": settings.surge_detect_p, "shot": settings.shot_surge_p}.get(event_type,
                                                                                  settings.whistle_detect_p)
-    like = p_det * index.weights[picks] * dens / settings.clutter_per_s
+    clutter = settings.roar_clutter_per_s if event_type == "goal" else settings.clutter_per_s
+    like = p_det * index.weights[picks] * dens / clutter
     if keep is not None:
         like = like * keep[picks]
     probs = np.concatenate([like, [1.0 - p_det]])

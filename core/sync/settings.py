@@ -32,11 +32,14 @@ class SyncSettings:
     surge_detect_p: float = 0.9
     shot_surge_p: float = 0.4
     clutter_per_s: float = 0.02
+    roar_min_confidence: float = 0.5
+    roar_clutter_per_s: float = 0.001
     goal_surge_lead_s: float = 0.2
     goal_lead_spread_s: float = 0.8
     shot_lead_spread_s: float = 1.7
     pattern_gap_s: float = 4.0
     card_min_delay_s: float = 5.0
+    restart_min_delay_s: float = 5.0
     # causal engine
     revise_s: float = 0.03
     early_risk_p: float = 0.02

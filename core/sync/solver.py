@@ -23,8 +23,10 @@ MAP_WINDOW_S = 60.0
 """Anchors this far either side of a logged time may pair with it when fitting the clock map."""
 
 
-CARD_WINDOW_S = 90.0
-"""A card's foul is the last whistled foul logged at most this long before the card."""
+CAUSE_WINDOW_S = 90.0
+"""A card's foul (a free kick's foul or offside) is the last whistled one logged at most this long before it."""
+
+CAUSED_TYPES = CARD_TYPES | {"free_kick"}
 
 FOUL_TYPES = frozenset({"foul", "penalty_awarded"})
 
@@ -50,8 +52,11 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     whistles = AnchorIndex.build([a for a in anchors if a.kind == "whistle"], rate, 0.0, settings.pattern_gap_s)
     surges = AnchorIndex.build([a for a in anchors if a.kind == "crowd_surge"], rate,
                                settings.goal_surge_lead_s, settings.pattern_gap_s)
-    obs = _observations(events, whistles, surges, MAP_TYPES)
-    learn_obs = obs + _observations(events, whistles, surges, CROWD_TYPES - MAP_TYPES)
+    roars = AnchorIndex.build([a for a in anchors if a.kind == "crowd_surge"
+                               and a.confidence >= settings.roar_min_confidence], rate,
+                              settings.goal_surge_lead_s, settings.pattern_gap_s)
+    obs = _observations(events, whistles, surges, roars, MAP_TYPES)
+    learn_obs = obs + _observations(events, whistles, surges, roars, CROWD_TYPES - MAP_TYPES)
     lateness = LatenessModel()
     cmap = fit_clock_map(obs, lateness.shifts, settings)
     for _ in range(2):
@@ -63,7 +68,7 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     margins = {t: clock_margin(tm.dev, tm.w, settings) for t, tm in timings.items()}
 
     def weigh(ev: LoggedEvent, claims: dict | None) -> Hypotheses:
-        index = None if ev.type in CARD_TYPES else anchor_for(ev.type, whistles, surges)
+        index = None if ev.type in CARD_TYPES else anchor_for(ev.type, whistles, surges, roars)
         predicted = cmap.media_time(ev.t) - shifts[ev.type]
         keep = None if claims is None or index is None else _unclaimed(ev, index, first[ev.id].picks, claims)
         return hypotheses(ev.type, predicted, index, timings[ev.type], settings, cmap.spread_s, keep)
@@ -82,25 +87,28 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
         proposals[ev.id] = _proposal(ev, h, choose(h, margin, tm.dev, tm.w, settings), cmap, whistles, rate,
                                      settings)
     for ev in events:
-        if ev.type in CARD_TYPES:
-            proposals[ev.id] = _after_its_foul(proposals[ev.id], ev, events, proposals, rate, settings)
+        if ev.type in CAUSED_TYPES:
+            proposals[ev.id] = _after_its_cause(ev, events, proposals, rate, settings)
     return Solution(cmap, lateness, proposals)
 
 
-def _after_its_foul(card: Proposal, ev: LoggedEvent, events: Sequence[LoggedEvent], proposals: dict[str, Proposal],
-                    rate: int, settings: SyncSettings) -> Proposal:
-    """A card is shown some time after its foul's whistle: never place it before that."""
-    fouls = [e for e in events if e.type in FOUL_TYPES and ev.t - CARD_WINDOW_S <= e.t <= ev.t
+def _after_its_cause(ev: LoggedEvent, events: Sequence[LoggedEvent], proposals: dict[str, Proposal], rate: int,
+                     settings: SyncSettings) -> Proposal:
+    """A card or free kick comes some seconds after its foul's (or offside's) whistle: never place it before."""
+    own = proposals[ev.id]
+    causes, delay = ((FOUL_TYPES, settings.card_min_delay_s) if ev.type in CARD_TYPES
+                     else (FOUL_TYPES | {"offside"}, settings.restart_min_delay_s))
+    fouls = [e for e in events if e.type in causes and ev.t - CAUSE_WINDOW_S <= e.t <= ev.t
              and proposals[e.id].basis == "whistle"]
     if not fouls:
-        return card
+        return own
     whistle = proposals[fouls[-1].id].anchor
-    floor = whistle.start + int(settings.card_min_delay_s * rate)
-    if card.n >= floor:
-        return card
-    why = (f"shown at least {settings.card_min_delay_s:.0f} s after its foul's whistle at {whistle.start / rate:.2f} s "
-           f"(the clock alone said {card.n / rate:.2f} s)")
-    return replace(card, n=floor, basis="whistle", anchor=whistle, why=why, early_risk=False)
+    floor = whistle.start + int(delay * rate)
+    if own.n >= floor:
+        return own
+    why = (f"at least {delay:.0f} s after its {fouls[-1].type}'s whistle at {whistle.start / rate:.2f} s "
+           f"(the clock alone said {own.n / rate:.2f} s)")
+    return replace(own, n=floor, basis="whistle", anchor=whistle, why=why, early_risk=False)
 
 
 def _unclaimed(ev: LoggedEvent, index: AnchorIndex, picks: np.ndarray, claims: dict) -> np.ndarray:
@@ -120,12 +128,12 @@ def _may_share(a: LoggedEvent, b: LoggedEvent) -> bool:
 
 
 def _observations(events: Sequence[LoggedEvent], whistles: AnchorIndex, surges: AnchorIndex,
-                  types: frozenset[str]) -> list[Observation]:
+                  roars: AnchorIndex, types: frozenset[str]) -> list[Observation]:
     obs = []
     for ev in events:
         if ev.type not in types:
             continue
-        index = anchor_for(ev.type, whistles, surges)
+        index = anchor_for(ev.type, whistles, surges, roars)
         idx = index.between(ev.t - MAP_WINDOW_S, ev.t + MAP_WINDOW_S, first_only=ev.type in PATTERN_TYPES)
         obs.append(Observation(ev.t, ev.type, index.times[idx], index.weights[idx]))
     return obs
