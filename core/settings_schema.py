@@ -9,10 +9,10 @@ A file written by a newer MatchSync is refused (InputError) rather than misread 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
+from core.files import write_text_atomic
 from core.errors import InputError
 
 SCHEMA_VERSION = 2
@@ -60,6 +60,4 @@ def load_versioned(path: Path) -> dict:
 def save_versioned(path: Path, body: dict) -> None:
     """Write ``body`` stamped with SCHEMA_VERSION, replacing the file atomically (never half-written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, **body}, indent=1))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps({"schema": SCHEMA_VERSION, **body}, indent=1))

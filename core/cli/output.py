@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from core.errors import InputError
+from core.files import write_text_atomic
 
 
 def write_jsonl(path: str, rows: Iterable[dict]) -> None:
@@ -20,6 +20,7 @@ def write_jsonl(path: str, rows: Iterable[dict]) -> None:
     target = Path(path)
     if not target.parent.exists():
         raise InputError(path, "output folder does not exist")
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-    tmp.write_text(lines, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        write_text_atomic(target, lines)
+    except OSError as exc:
+        raise InputError(path, f"cannot write ({exc.strerror})") from None

@@ -10,12 +10,12 @@ carries the Highlights track alone.
 from __future__ import annotations
 
 import math
-import os
 import sys
 from pathlib import Path
 
 import opentimelineio as otio
 
+from core.files import write_text_atomic
 from core.errors import InputError
 from core.highlights.events import MarkedEvent
 from core.highlights.moments import Moment
@@ -82,12 +82,9 @@ def write_timeline(timeline: otio.schema.Timeline, path: str, adapter: str) -> N
     target = Path(path)
     if not target.parent.is_dir():
         raise InputError(path, "output folder does not exist")
-    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        write_text_atomic(target, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise InputError(path, f"cannot write ({exc.strerror})") from None
 
 

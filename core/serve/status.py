@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
+from core.files import write_text_atomic
 from core.serve.session import SessionReport
 
 STATES = ("scheduled", "starting", "live", "finished", "failed")
@@ -49,9 +49,7 @@ class StatusBoard:
         """Write the status file atomically."""
         if self.path is None:
             return
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self.snapshot(), indent=1))
-        os.replace(tmp, self.path)
+        write_text_atomic(self.path, json.dumps(self.snapshot(), indent=1))
 
 
 class StatusServer:
