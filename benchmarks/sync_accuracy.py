@@ -30,7 +30,8 @@ from core.score import error_stats, format_table, read_events, score  # noqa: E4
 from core.sim.match import build_match, write_match  # noqa: E402
 from core.sync.engine import SyncEngine  # noqa: E402
 from core.sync.offline import sync_events  # noqa: E402
-from core.sync.roles import WHISTLE_TYPES  # noqa: E402
+from core.sync.roles import CARD_TYPES, WHISTLE_TYPES  # noqa: E402
+from core.sync.settings import SyncSettings  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "matchsync_sync_bench"
 RATE = ANALYSIS_RATE
@@ -95,6 +96,36 @@ def detector_check(anchors: list[Anchor], truth, meta: dict) -> dict[str, list]:
     return out
 
 
+TRADE_OFF_COSTS = (0.0, 4.0, 8.0, 16.0)
+"""early_cost settings compared in the trade-off table (issue 4's symmetric targets vs issue 10's spoilers)."""
+
+
+def group_of(event_type: str) -> str:
+    """The acceptance group a true event type is scored in."""
+    return ("whistle-anchored" if event_type in WHISTLE_TYPES else "goal" if event_type == "goal"
+            else "card" if event_type in CARD_TYPES else "no audio anchor")
+
+
+def trade_off(cases: list[tuple[list[Anchor], list[LoggedEvent], object]]) -> list[str]:
+    """Rows of the early_cost trade-off: no-anchor accuracy and bias against spoiler rates per group."""
+    rows = [f"  {'early_cost':>10s} {'no-anchor median|e|':>20s} {'mean signed':>12s} {'spoiler all':>12s} "
+            f"{'whistle':>8s} {'goal':>8s} {'no-anchor':>10s} {'card':>8s}"]
+    for cost in TRADE_OFF_COSTS:
+        errs: dict[str, list[float]] = {}
+        for anchors, events, truth in cases:
+            for p in sync_events(anchors, events, RATE, SyncSettings(early_cost=cost)):
+                real = truth.events.get(p.event_id)
+                if real is not None:
+                    errs.setdefault(group_of(real.type), []).append(p.n / RATE - real.t)
+        every = np.concatenate([np.array(v) for v in errs.values()])
+        none = np.array(errs.get("no audio anchor", [np.nan]))
+        spoil = {k: float(np.mean(np.array(v) < -0.5)) for k, v in errs.items()}
+        rows.append(f"  {cost:10g} {np.median(np.abs(none)):19.3f}s {none.mean():+11.3f}s {np.mean(every < -0.5):12.2%} "
+                    f"{spoil.get('whistle-anchored', 0):8.2%} {spoil.get('goal', 0):8.2%} "
+                    f"{spoil.get('no audio anchor', 0):10.2%} {spoil.get('card', 0):8.2%}")
+    return rows
+
+
 def causal_replay(anchors: list[Anchor], events: list[LoggedEvent], meta: dict) -> tuple[dict, dict, dict]:
     """Feed the engine in media-time order as the console would: final proposals, every issue, typing times."""
     log = meta["logger"]
@@ -126,7 +157,8 @@ def main() -> int:
     CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="sync_bench_"))
     all_truth, all_synced, all_raw = [], [], []
-    groups: dict[str, list[float]] = {"whistle-anchored": [], "goal": [], "no audio anchor": []}
+    groups: dict[str, list[float]] = {"whistle-anchored": [], "goal": [], "no audio anchor": [], "card": []}
+    cases = []
     calib, agree, latency, first_right, sync_time = [], [], [], [], 0.0
     detectors: dict[str, list] = {}
     goal_spoilers: list[str] = []
@@ -142,6 +174,7 @@ def main() -> int:
         out = work / f"synced-{seed}.jsonl"
         write_jsonl(str(out), (p.to_json(RATE) for p in props))
         truth = read_events(str(folder / "truth.jsonl"))
+        cases.append((anchors, events, truth))
         meta = json.loads((folder / "meta.json").read_text())
         for key, items in detector_check(anchors, truth, meta).items():
             detectors.setdefault(key, []).extend(items)
@@ -150,10 +183,7 @@ def main() -> int:
             if real is None:
                 continue
             e = p.n / RATE - real.t
-            group = ("whistle-anchored" if real.type in WHISTLE_TYPES else "goal" if real.type == "goal"
-                     else None if real.type in ("yellow_card", "red_card") else "no audio anchor")
-            if group:
-                groups[group].append(e)
+            groups.setdefault(group_of(real.type), []).append(e)
             if real.type == "goal" and e < -0.5:
                 anchor = "none" if p.anchor is None else f"{p.anchor.kind} {p.anchor.start / RATE - real.t:+.2f} s"
                 goal_spoilers.append(f"seed {seed} {p.event_id}: logged as {p.type}, {p.basis}, anchor {anchor}, "
@@ -201,6 +231,8 @@ def main() -> int:
               f"median|e| {s['median_abs_s']:.3f} s  mean signed {s['mean_signed_s']:+.3f} s  spoiler {s['spoiler_rate']:.2%}")
     for line in goal_spoilers:
         print(f"  goal placed early: {line}")
+    print(f"\nearly_cost trade-off (default {SyncSettings().early_cost:g}; spoiler = placed > 0.5 s early):")
+    print("\n".join(trade_off(cases)))
     print(f"  calibration: {np.mean(calib):.2%} within 1 s among {len(calib)} proposals with confidence >= 0.9")
     if agree:
         lat = np.array(latency)

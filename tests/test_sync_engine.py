@@ -245,3 +245,10 @@ def test_free_kick_and_card_are_never_placed_before_their_foul_whistle():
     assert props["card"].n / RATE >= foul_t + settings.card_min_delay_s - 1e-3
     assert props["kick"].n / RATE >= foul_t + settings.restart_min_delay_s - 1e-3
     assert "free_kick" not in props["kick"].why and "foul's whistle" in props["kick"].why
+    # the console's provisional time for a free kick typed before it happened respects its foul too
+    engine = SyncEngine(RATE, settings)
+    engine.add_anchors(anchors)
+    for ev in events[:-1]:
+        engine.add_event(ev)
+    engine.advance(int(3400 * RATE))
+    assert engine.provisional(events[-1]) / RATE >= foul_t + settings.restart_min_delay_s - 1e-3

@@ -17,7 +17,7 @@ from core.sync.clock_map import ClockMap
 from core.sync.lateness import LatenessModel
 from core.sync.proposal import Proposal
 from core.sync.settings import SyncSettings
-from core.sync.solver import solve
+from core.sync.solver import cause_floor, solve
 
 
 class SyncEngine:
@@ -70,14 +70,17 @@ class SyncEngine:
 
     def provisional(self, event: LoggedEvent) -> int:
         """A media time for publishing ``event`` before any decision: the clock map, and only as much
-        lateness correction as leaves at most ``provisional_early_p`` chance of being early (issue 10)."""
+        lateness correction as leaves at most ``provisional_early_p`` chance of being early (issue 10);
+        a card or free kick never before its foul's whistle plus the least delay."""
         timing = self._lateness.timing(event.type, self.settings)
         order = np.argsort(timing.dev)
         cdf = np.cumsum(timing.w[order])
         worst = float(timing.dev[order][np.searchsorted(cdf, self.settings.provisional_early_p)])
         predicted = self._map.media_time(event.t) - self._lateness.shift_for(event.type)
         margin = max(0.0, -worst - self.settings.spoiler_s) + 2.0 * self._map.spread_s
-        return int(round((predicted + margin) * self.rate))
+        n = int(round((predicted + margin) * self.rate))
+        found = cause_floor(event, list(self._events.values()), self._issued, self.rate, self.settings)
+        return n if found is None else max(n, found[0])
 
     def proposals(self) -> dict[str, Proposal]:
         """The latest issued proposal per event id."""

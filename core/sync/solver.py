@@ -92,22 +92,32 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     return Solution(cmap, lateness, proposals)
 
 
+def cause_floor(ev: LoggedEvent, events: Sequence[LoggedEvent], proposals: dict[str, Proposal], rate: int,
+                settings: SyncSettings) -> tuple[int, LoggedEvent, Anchor] | None:
+    """The earliest sample a card or free kick may be at: its foul's (or offside's) whistle plus the least
+    delay before a card is shown or play restarts; with the cause and its whistle. None when unknown."""
+    if ev.type not in CAUSED_TYPES:
+        return None
+    causes, delay = ((FOUL_TYPES, settings.card_min_delay_s) if ev.type in CARD_TYPES
+                     else (FOUL_TYPES | {"offside"}, settings.restart_min_delay_s))
+    fouls = [e for e in events if e.type in causes and ev.t - CAUSE_WINDOW_S <= e.t <= ev.t and e.id != ev.id
+             and e.id in proposals and proposals[e.id].basis == "whistle"]
+    if not fouls:
+        return None
+    whistle = proposals[fouls[-1].id].anchor
+    return whistle.start + int(delay * rate), fouls[-1], whistle
+
+
 def _after_its_cause(ev: LoggedEvent, events: Sequence[LoggedEvent], proposals: dict[str, Proposal], rate: int,
                      settings: SyncSettings) -> Proposal:
     """A card or free kick comes some seconds after its foul's (or offside's) whistle: never place it before."""
     own = proposals[ev.id]
-    causes, delay = ((FOUL_TYPES, settings.card_min_delay_s) if ev.type in CARD_TYPES
-                     else (FOUL_TYPES | {"offside"}, settings.restart_min_delay_s))
-    fouls = [e for e in events if e.type in causes and ev.t - CAUSE_WINDOW_S <= e.t <= ev.t
-             and proposals[e.id].basis == "whistle"]
-    if not fouls:
+    found = cause_floor(ev, events, proposals, rate, settings)
+    if found is None or own.n >= found[0]:
         return own
-    whistle = proposals[fouls[-1].id].anchor
-    floor = whistle.start + int(delay * rate)
-    if own.n >= floor:
-        return own
-    why = (f"at least {delay:.0f} s after its {fouls[-1].type}'s whistle at {whistle.start / rate:.2f} s "
-           f"(the clock alone said {own.n / rate:.2f} s)")
+    floor, foul, whistle = found
+    why = (f"at least {(floor - whistle.start) / rate:.0f} s after its {foul.type}'s whistle at "
+           f"{whistle.start / rate:.2f} s (the clock alone said {own.n / rate:.2f} s)")
     return replace(own, n=floor, basis="whistle", anchor=whistle, why=why, early_risk=False)
 
 
