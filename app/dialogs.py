@@ -9,7 +9,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
                                QGridLayout, QLabel, QLineEdit, QVBoxLayout, QWidget)
 
-from app.actions import ACTIONS
 from app.keymap import Keymap
 from app.settings import FRAME_RATE_CHOICES, ConsoleSettings
 
@@ -28,7 +27,7 @@ class HelpOverlay(QLabel):
         rows = "".join(
             f"<tr><td style='padding:3px 18px; color:#f2c14e; font-family:monospace'>"
             f"{escape(' / '.join(keymap.keys[a.id]))}</td><td style='padding:3px 18px'>{escape(a.label)}</td></tr>"
-            for a in ACTIONS)
+            for a in keymap.actions)
         self.setText(f"<h2>Keys</h2><table align='center'>{rows}</table>"
                      "<p style='color:#7d8a96'>Click the spectrogram to set the cursor.</p>")
         self.setGeometry(self.parentWidget().rect())
@@ -91,19 +90,21 @@ class SettingsDialog(QDialog):
 class RemapDialog(QDialog):
     """One line per action; keys separated by "; ". A key already taken is refused with a message."""
 
-    def __init__(self, parent: QWidget, keymap: Keymap, applied: Callable[[], None]) -> None:
+    def __init__(self, parent: QWidget, keymap: Keymap, applied: Callable[[], None], title: str = "Remap keys",
+                 rows_per_column: int | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Remap keys")
+        self.setWindowTitle(title)
         self.keymap = keymap
         self._applied = applied
         layout = QVBoxLayout(self)
         grid = QGridLayout()
         self.edits: dict[str, QLineEdit] = {}
-        for i, action in enumerate(ACTIONS):
+        rows = rows_per_column or len(keymap.actions)
+        for i, action in enumerate(keymap.actions):
             edit = QLineEdit("; ".join(keymap.keys[action.id]))
             edit.editingFinished.connect(lambda a=action.id: self.commit(a))
-            grid.addWidget(QLabel(action.label), i, 0)
-            grid.addWidget(edit, i, 1)
+            grid.addWidget(QLabel(action.label), i % rows, 2 * (i // rows))
+            grid.addWidget(edit, i % rows, 2 * (i // rows) + 1)
             self.edits[action.id] = edit
         layout.addLayout(grid)
         self.message = QLabel("")

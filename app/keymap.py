@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QKeySequence
 
-from app.actions import ACTIONS
+from app.actions import ACTIONS, Action
 
 
 def normalise(key: str) -> str:
@@ -14,9 +14,9 @@ def normalise(key: str) -> str:
     return QKeySequence(key).toString(QKeySequence.SequenceFormat.PortableText)
 
 
-def defaults() -> dict[str, tuple[str, ...]]:
-    """The action table's shortcuts."""
-    return {a.id: tuple(normalise(k) for k in a.keys) for a in ACTIONS}
+def defaults(actions: tuple[Action, ...] = ACTIONS) -> dict[str, tuple[str, ...]]:
+    """An action table's shortcuts (the console's by default)."""
+    return {a.id: tuple(normalise(k) for k in a.keys) for a in actions}
 
 
 def conflicts(mapping: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
@@ -29,11 +29,13 @@ def conflicts(mapping: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
 
 
 class Keymap:
-    """The shortcuts in force, persisted as JSON (``keys.json`` in the user's config folder)."""
+    """The shortcuts in force for an action table, persisted as JSON (``keys.json`` in the user's config
+    folder for the console's table)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, actions: tuple[Action, ...] = ACTIONS) -> None:
         self.path = path
-        self.keys = defaults()
+        self.actions = actions
+        self.keys = defaults(actions)
         try:
             saved = json.loads(path.read_text())
         except (OSError, ValueError):

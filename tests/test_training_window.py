@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.theme import apply_theme
-from app.training.hotkeys import EVENT_KEYS, TrainingKeymap
+from app.keymap import Keymap
+from app.training.hotkeys import EVENT_KEYS, TRAINING_ACTIONS
 from app.training.window import TrainingSetup, TrainingWindow
 from core.detect.offline import detect_file
 from core.training.calibration import cue_plan
@@ -40,7 +41,7 @@ def window(qtbot, qapp, tmp_path, demo):
     apply_theme(qapp)
     clock = FakeTime()
     store = TrainingStore(tmp_path / "training.sqlite")
-    win = TrainingWindow(TrainingSetup("ana", store, TrainingKeymap(tmp_path / "keys.json"), tmp_path / "reports",
+    win = TrainingWindow(TrainingSetup("ana", store, Keymap(tmp_path / "keys.json", TRAINING_ACTIONS), tmp_path / "reports",
                                        now=clock))
     qtbot.addWidget(win)
     win.show()

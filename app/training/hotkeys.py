@@ -1,11 +1,7 @@
 """The training action table: one single key per event type, and the controls; remappable like the console's."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from app.actions import Action
-from app.keymap import Keymap, conflicts, normalise
 
 EVENT_KEYS: dict[str, str] = {
     "kickoff": "K", "foul": "F", "offside": "O", "penalty_awarded": "P", "goal": "G", "half_time": "H",
@@ -33,21 +29,3 @@ TRAINING_ACTIONS: tuple[Action, ...] = tuple(
 def event_type(action_id: str) -> str | None:
     """The event type an action logs, or None for a control."""
     return action_id[4:] if action_id.startswith("log_") else None
-
-
-class TrainingKeymap(Keymap):
-    """The training keys in force, saved as JSON (``training-keys.json``); remapping refuses clashes."""
-
-    def __init__(self, path: Path) -> None:  # noqa: super().__init__ would load the console's table
-        self.path = path
-        self.keys = {a.id: tuple(normalise(k) for k in a.keys) for a in TRAINING_ACTIONS}
-        try:
-            saved = json.loads(path.read_text())
-        except (OSError, ValueError):
-            saved = {}
-        if isinstance(saved, dict):
-            merged = dict(self.keys)
-            merged.update({k: tuple(normalise(str(x)) for x in v) for k, v in saved.items()
-                           if k in merged and isinstance(v, list)})
-            if not conflicts(merged):
-                self.keys = merged

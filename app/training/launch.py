@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.theme import apply_theme
-    from app.training.hotkeys import TrainingKeymap
+    from app.keymap import Keymap
+    from app.training.hotkeys import TRAINING_ACTIONS
     from app.training.window import TrainingSetup, TrainingWindow
     from core.detect.offline import detect_file
     from core.training.store import TrainingStore
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)
-    window = TrainingWindow(TrainingSetup(args.trainee, store, TrainingKeymap(config / "training-keys.json"),
+    window = TrainingWindow(TrainingSetup(args.trainee, store, Keymap(config / "training-keys.json", TRAINING_ACTIONS),
                                           Path(args.reports) if args.reports else data / "training-reports"))
     window.show()
 

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QLis
 
 from app.settings import ConsoleSettings
 from app.theme import ACCENT, MUTED
-from app.training.hotkeys import CONTROLS, TRAINING_ACTIONS, TrainingKeymap, event_type
+from app.keymap import Keymap
+from app.training.hotkeys import CONTROLS, TRAINING_ACTIONS, event_type
 from app.training.sound import SoundOut
 from app.training.video_pane import VideoPane
 from app.views.timeline import Timeline
@@ -44,7 +45,7 @@ class TrainingSetup:
 
     trainee: str
     store: TrainingStore
-    keymap: TrainingKeymap
+    keymap: Keymap
     reports_dir: Path
     now: Callable[[], float] = time.monotonic
     sound: SoundOut = field(default_factory=SoundOut)
@@ -387,9 +388,9 @@ class TrainingWindow(QMainWindow):
         self.progress.show()
 
     def do_remap(self) -> None:
-        from app.training.remap import TrainingRemapDialog
+        from app.dialogs import RemapDialog
 
-        self.remap = TrainingRemapDialog(self, self.keymap, self.apply_keys)
+        self.remap = RemapDialog(self, self.keymap, self.apply_keys, "Remap training keys", rows_per_column=12)
         self.remap.show()
 
     # --- the end -----------------------------------------------------------------------------
