@@ -1,9 +1,12 @@
-"""Writing a whole text file so that readers never see half of it."""
+"""Writing whole text files (and command output) so that readers never see half of one."""
 from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
+
+from core.errors import InputError
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
@@ -29,3 +32,21 @@ def write_text_atomic(path: str | Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_output(path: str, text: str) -> None:
+    """Write a command's output to ``path``, or to standard output for ``-``; a file atomically.
+
+    A missing folder or a failed write is the user's bad input (InputError), not a crash.
+    """
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise InputError(path, "output folder does not exist")
+    try:
+        write_text_atomic(target, text)
+    except OSError as exc:
+        raise InputError(path, f"cannot write ({exc.strerror})") from None

@@ -10,12 +10,11 @@ carries the Highlights track alone.
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import opentimelineio as otio
 
-from core.files import write_text_atomic
+from core.files import write_output
 from core.errors import InputError
 from core.highlights.events import MarkedEvent
 from core.highlights.moments import Moment
@@ -74,18 +73,7 @@ def build_timeline(media: str, duration_s: float, moments: list[Moment], events:
 
 def write_timeline(timeline: otio.schema.Timeline, path: str, adapter: str) -> None:
     """Write ``timeline`` to ``path`` (``-``: standard output) with ``adapter``; atomic for a file."""
-    text = otio.adapters.write_to_string(timeline, adapter_name=adapter)
-    if path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise InputError(path, "output folder does not exist")
-    try:
-        write_text_atomic(target, text)
-    except OSError as exc:
-        raise InputError(path, f"cannot write ({exc.strerror})") from None
+    write_output(path, otio.adapters.write_to_string(timeline, adapter_name=adapter))
 
 
 def _frame(t: float, fps: float, up: bool = False) -> otio.opentime.RationalTime:
