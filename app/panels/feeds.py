@@ -6,10 +6,10 @@ import queue
 
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, \
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, \
     QVBoxLayout, QWidget
 
+from app.views.cells import set_row
 from app.panels.feed_alignment import SEARCH_S, FeedAlignmentWorker
 from core.align import AlignmentReading
 
@@ -79,14 +79,7 @@ class FeedsPanel(QWidget):
                      "—" if r is None else f"{r.confidence:.2f}",
                      "waiting" if r is None else "locked" if r.locked else "searching",
                      self.warnings.get(name, ""))
-            for col, text in enumerate(cells):
-                item = self.table.item(row, col)
-                if item is None:
-                    item = QTableWidgetItem()
-                    self.table.setItem(row, col, item)
-                item.setText(text)
-                if col == 5:
-                    item.setForeground(QColor(WARNING_COLOUR))
+            set_row(self.table, row, cells, {5: WARNING_COLOUR})
             points = [p for p in self.history[name] if p.offset_s is not None]
             offset_curve, drift_curve = self.curves[name]
             offset_curve.setData([p.t_f for p in points], [p.offset_s * 1e3 for p in points])

@@ -3,10 +3,10 @@ read-only."""
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, \
-    QTableWidgetItem, QVBoxLayout, QWidget
+    QVBoxLayout, QWidget
 
+from app.views.cells import set_row
 from app.panels.serve_status import StatusFollower
 from app.views.session_view import SessionView
 
@@ -57,14 +57,7 @@ class SessionsPanel(QWidget):
             note = s.get("error") or s.get("reason") or ""
             cells = (s.get("name", "?"), s.get("state", "?"), f"{s.get('media_s', 0):.1f}", str(s.get("events", 0)),
                      str(s.get("published", 0)), str(s.get("undelivered", 0)), note)
-            for col, text in enumerate(cells):
-                item = self.table.item(row, col)
-                if item is None:
-                    item = QTableWidgetItem()
-                    self.table.setItem(row, col, item)
-                item.setText(text)
-                if col == 1:
-                    item.setForeground(QColor(STATE_COLOURS.get(text, "#d5dde5")))
+            set_row(self.table, row, cells, {1: STATE_COLOURS.get(cells[1], "#d5dde5")})
         self.summary.setText(self.follower.error or f"{self.follower.where} — {len(sessions)} sessions, "
                                                     f"updated {self.follower.updated or 'never'}")
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, \
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, \
     QVBoxLayout, QWidget
 
+from app.views.cells import set_row
 from app.panels.publishing import ConsolePublishing
 
 REFRESH_MS = 500
@@ -45,14 +45,7 @@ class SinksPanel(QWidget):
         rows = self.rows()
         self.table.setRowCount(len(rows))
         for r, cells in enumerate(rows):
-            for c, text in enumerate(cells):
-                item = self.table.item(r, c)
-                if item is None:
-                    item = QTableWidgetItem()
-                    self.table.setItem(r, c, item)
-                item.setText(text)
-                if c == 1:
-                    item.setForeground(QColor(STATE_COLOURS.get(text, "#d5dde5")))
+            set_row(self.table, r, cells, {1: STATE_COLOURS.get(cells[1], "#d5dde5")})
         error = self.publishing.error
         self.summary.setText(f"{self.publishing.queued} waiting for the outbox"
                              + (f" — last error: {error}" if error else ""))

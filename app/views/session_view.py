@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, \
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, \
     QVBoxLayout, QWidget
 
+from app.views.cells import set_row
 from core.errors import InputError
 from core.session.export import session_records
 
@@ -65,9 +66,4 @@ class SessionView(QWidget):
         self.summary.setText(f"{self.path} — {len(rows)} events, {pubs} publications (read-only)")
         self.table.setRowCount(len(rows))
         for r, cells in enumerate(rows):
-            for c, text in enumerate(cells):
-                item = self.table.item(r, c)
-                if item is None:
-                    item = QTableWidgetItem()
-                    self.table.setItem(r, c, item)
-                item.setText(text)
+            set_row(self.table, r, cells)
