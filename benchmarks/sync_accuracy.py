@@ -120,8 +120,8 @@ def trade_off(cases: list[tuple[list[Anchor], list[LoggedEvent], object]]) -> li
         every = np.concatenate([np.array(v) for v in errs.values()])
         none = np.array(errs.get("no audio anchor", [np.nan]))
         spoil = {k: float(np.mean(np.array(v) < -0.5)) for k, v in errs.items()}
-        rows.append(f"  {cost:10g} {np.median(np.abs(none)):19.3f}s {none.mean():+11.3f}s {np.mean(every < -0.5):12.2%} "
-                    f"{spoil.get('whistle-anchored', 0):8.2%} {spoil.get('goal', 0):8.2%} "
+        rows.append(f"  {cost:10g} {np.median(np.abs(none)):19.3f}s {none.mean():+11.3f}s "
+                    f"{np.mean(every < -0.5):12.2%} {spoil.get('whistle-anchored', 0):8.2%} {spoil.get('goal', 0):8.2%} "
                     f"{spoil.get('no audio anchor', 0):10.2%} {spoil.get('card', 0):8.2%}")
     return rows
 

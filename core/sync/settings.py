@@ -32,14 +32,14 @@ class SyncSettings:
     surge_detect_p: float = 0.9
     shot_surge_p: float = 0.4
     clutter_per_s: float = 0.02
-    roar_min_confidence: float = 0.5
-    roar_clutter_per_s: float = 0.001
+    roar_min_confidence: float = 0.5  # a goal stands only on a surge this confident (a roar, not an "ooh")
+    roar_clutter_per_s: float = 0.001  # roars that are no goal are rare
     goal_surge_lead_s: float = 0.2
     goal_lead_spread_s: float = 0.8
     shot_lead_spread_s: float = 1.7
     pattern_gap_s: float = 4.0
     card_min_delay_s: float = 5.0
-    restart_min_delay_s: float = 5.0
+    restart_min_delay_s: float = 5.0  # a free kick is taken at least this long after its foul's whistle
     # causal engine
     revise_s: float = 0.03
     early_risk_p: float = 0.02
