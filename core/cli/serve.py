@@ -14,6 +14,7 @@ import platformdirs
 
 from core.clock import FRAME_RATES
 from core.errors import InputError
+from core.ltc.tap import check_ltc_channel
 from core.overlay.server import OverlayServer
 from core.serve.clock import Clock
 from core.serve.inputs import check_source, parse_demo
@@ -60,6 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status-port", type=int,
                    help="serve the status JSON at http://HOST:PORT/status (needs --token; 0: any free)")
     p.add_argument("--fps", default="25", choices=sorted(FRAME_RATES), help="timecode frame rate")
+    p.add_argument("--ltc-channel", type=int, metavar="N",
+                   help="the source file's channel N (0-based) carries LTC: left out of the analysed mix, "
+                        "each publication carries the LTC timecode at its media time")
     p.add_argument("--overlay-port", type=int,
                    help="serve the broadcast overlay page (an OBS browser source) on this port; needs a ws: sink")
     p.add_argument("--playout-delay", type=float, default=0.0, metavar="S",
@@ -97,6 +101,11 @@ def _check(args: argparse.Namespace) -> None:
                                                "with a fixed port")
         if args.playout_delay < 0:
             raise InputError("--playout-delay", "must not be negative")
+    if args.ltc_channel is not None:
+        if args.schedule or parse_demo(args.source) or "://" in args.source:
+            raise InputError("--ltc-channel", "LTC is read from a media file --source")
+        if args.ltc_channel < 0:
+            raise InputError("--ltc-channel", "must be a channel number from 0")
     if not 0 < args.speed <= 1000:
         raise InputError("--speed", "must be above 0 and at most 1000")
     if not 0 <= args.auto_accept <= 1:
@@ -118,7 +127,8 @@ def template(args: argparse.Namespace, name: str, session_path: Path) -> Session
         name=name, source=args.source or "", session_path=session_path, sinks=tuple(args.sink),
         events=args.events, speed=args.speed, auto_accept=args.auto_accept, deadline_s=args.deadline,
         margin_s=args.margin, hard_limit_s=args.hard_limit, fps=args.fps, intake_port=args.intake_port,
-        intake_ws_port=args.intake_ws_port, intake_host=args.host, tokens=tuple(args.token))
+        intake_ws_port=args.intake_ws_port, intake_host=args.host, tokens=tuple(args.token),
+        ltc_channel=args.ltc_channel)
 
 
 def _data_folder() -> Path:
@@ -213,6 +223,8 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     if args.source is not None:
         check_source(args.source)
+        if args.ltc_channel is not None:
+            check_ltc_channel(args.source, args.ltc_channel)
         if args.events is not None and not Path(args.events).is_file():
             raise InputError(args.events, "events file not found")
     main = serve_one if args.source is not None else serve_schedule

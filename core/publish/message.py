@@ -37,6 +37,9 @@ class Draft:
     basis: str = "clock"
     operator: str | None = None
     logger: str | None = None
+    ltc: str | None = None
+    """The source's LTC timecode at ``t`` (None: no LTC read there); ``ltc_fps`` its frame rate."""
+    ltc_fps: str | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -63,6 +66,8 @@ class Publication:
     operator: str | None
     logger: str | None
     published_at: str
+    ltc: str | None = None
+    ltc_fps: str | None = None
 
     def to_json(self) -> str:
         """One compact JSON object."""
@@ -88,6 +93,7 @@ def publication(draft: Draft, session: str, seq: int, revision: int, fps: str,
         fps=fps, t_logged=draft.t_logged, correction_ms=round((draft.t - draft.t_logged) * 1000),
         confidence=draft.confidence, basis=draft.basis, operator=draft.operator,
         logger=draft.logger, published_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        ltc=draft.ltc, ltc_fps=draft.ltc_fps,
     )
 
 

@@ -21,13 +21,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from core.clock import MediaClock
 from core.intake.server import IntakeConfig, IntakeItem, IntakeServer
 from core.live.worker import DspWorker, LiveUpdate
+from core.ltc.tap import LtcFileSource
+from core.ltc.track import LtcTrack
 from core.model import LoggedEvent
 from core.publish.message import Draft, provisional
 from core.serve.clock import Clock
@@ -67,6 +69,8 @@ class SessionConfig:
     tokens: tuple[str, ...] = ()
     heartbeat_s: float = 5.0
     drain_timeout_s: float = 15.0
+    ltc_channel: int | None = None
+    """The source file's channel carrying LTC: left out of the analysed mix, read into each publication."""
 
 
 @dataclass(slots=True)
@@ -144,6 +148,7 @@ class MatchSession:
         self._full_time: LoggedEvent | None = None
         self._worker: DspWorker | None = None
         self._book: EventBook | None = None
+        self._ltc: LtcTrack | None = None
 
     def stop(self, reason: str = "stopped") -> None:
         """Ask the session to stop (any time, also before it is live)."""
@@ -188,6 +193,9 @@ class MatchSession:
         intake_feed = QueueFeed() if networked else None
         source, feed = await asyncio.to_thread(open_inputs, cfg.source, cfg.speed, cfg.events, intake_feed,
                                                resume_n)
+        if cfg.ltc_channel is not None:
+            source = await asyncio.to_thread(LtcFileSource, cfg.source, cfg.ltc_channel, cfg.speed, resume_n)
+            self._ltc = source.track
         self._worker = DspWorker(source, SyncEngine(source.rate), feed)
         self._book = EventBook(store, OPERATOR, self._logged_to_media)
         store.set_meta("source", cfg.source)
@@ -266,6 +274,9 @@ class MatchSession:
             self._full_time = event
 
     async def _publish(self, draft: Draft) -> None:
+        if self._ltc is not None:
+            ltc = self._ltc.at(self.media.sample(draft.t))
+            draft = replace(draft, ltc=ltc, ltc_fps=self._ltc.fps if ltc else None)
         pub = await self.publishing.publish(draft)
         self.report.published += 1
         self.report.last_seq = pub.seq
