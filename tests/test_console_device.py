@@ -62,6 +62,10 @@ def null_sink(tmp_path_factory):
             os.environ.pop("PULSE_SERVER", None)
         else:
             os.environ["PULSE_SERVER"] = saved
+        import sounddevice
+
+        sounddevice._terminate()  # PortAudio caches its device list: forget the sound card this test made
+        sounddevice._initialize()
     finally:
         for proc in (keepalive, daemon):
             if proc is not None:

@@ -202,3 +202,23 @@ def test_assist_shows_matchsync_detections_only_when_on(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_F2)
     window.tick()
     assert boxes() == 0
+
+
+class _FailingDevice:
+    """A sound device that is listed but cannot be opened (unplugged, busy, its server gone)."""
+
+    def play(self, *args, **kwargs):
+        raise OSError("Error opening OutputStream: Illegal combination of I/O devices")
+
+    def stop(self):
+        pass
+
+
+def test_a_sound_device_that_fails_to_open_leaves_training_running_silently(window, qtbot):
+    sound = window.setup.sound
+    sound._sd, sound.problem = _FailingDevice(), None
+    if window.clock.running:
+        window.do_pause()
+    window.do_pause()  # plays again: the device fails to open
+    qtbot.waitUntil(lambda: "sound output failed" in window.alert.text(), timeout=2000)
+    assert window.clock.running and sound.problem.endswith("playing silently")

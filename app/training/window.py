@@ -302,6 +302,11 @@ class TrainingWindow(QMainWindow):
             self.log_list.takeItem(0)
             self._restart_timeline(self.position)
 
+    def _play_sound(self, from_s: float) -> None:
+        """Sound from ``from_s``; if the device fails, say so in the status bar and carry on silently."""
+        if not self.setup.sound.play(self.material.audio, ANALYSIS_RATE, from_s) and self.setup.sound.problem:
+            self.alert.setText(self.setup.sound.problem)
+
     def do_pause(self) -> None:
         """Pause or resume the replay (and its sound)."""
         if self.clock is None:
@@ -311,7 +316,7 @@ class TrainingWindow(QMainWindow):
             self.state_label.setText("PAUSED")
         else:
             self.clock.play()
-            self.setup.sound.play(self.material.audio, ANALYSIS_RATE, self.clock.position())
+            self._play_sound(self.clock.position())
             self.timer.start()
             self.state_label.setText("PLAYING")
             self.state_label.setObjectName("mode_live")
@@ -347,7 +352,7 @@ class TrainingWindow(QMainWindow):
         self.clock.seek(t)
         self._restart_timeline(t)
         if self.clock.running:
-            self.setup.sound.play(self.material.audio, ANALYSIS_RATE, t)
+            self._play_sound(t)
         self.tick()
 
     def _assist_toggled(self, on: bool) -> None:
