@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="demo (default), a media FILE, device[:NAME] or a stream URL (udp://, srt://, ...)")
     p.add_argument("--events", help="logger events JSONL, followed as it grows (default: the demo's logger)")
     p.add_argument("--channel", type=int, help="input channel (0-based) of a file or device")
+    p.add_argument("--ltc-channel", type=int, metavar="N",
+                   help="a file source's channel N carries LTC: left out of the analysed mix, read into publications")
     p.add_argument("--session", help="session file (default: one per source in the user data folder)")
     p.add_argument("--operator", default=getpass.getuser(), help="name recorded with each decision")
     p.add_argument("--config", help="folder for settings and keys (default: the user config folder)")
@@ -83,7 +85,12 @@ def open_input(args: argparse.Namespace, resume_n: int):
     from core.live.feeds import FileFeed, QueueFeed
     from core.live.sources import open_source
 
-    if args.source == "demo":
+    if args.ltc_channel is not None:
+        from core.ltc.tap import LtcFileSource
+        if args.source == "demo" or args.source.startswith("device") or "://" in args.source:
+            raise InputError("--ltc-channel", "LTC is read from a media file --source")
+        source, feed = LtcFileSource(args.source, args.ltc_channel, args.speed, resume_n, args.channel), None
+    elif args.source == "demo":
         from core.live.demo import open_demo
         source, feed = open_demo(args.seed, args.minutes, args.speed, resume_n)
     else:
@@ -214,7 +221,8 @@ def start_publishing(window, sinks):
     from core.publish.service import Publishing
 
     publishing = ConsolePublishing(window, Publishing(window.store.path, window.store.path.stem, sinks,
-                                                      fps=window.settings.fps))
+                                                      fps=window.settings.fps),
+                                   getattr(window.worker.source, "track", None) if window.worker else None)
     window.add_panel("SINKS", SinksPanel(publishing))
     asyncio.ensure_future(publishing.start())
     return publishing

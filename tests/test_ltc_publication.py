@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -186,3 +187,22 @@ def test_demo_source_has_no_ltc_channel(tmp_path):
                            "--session", str(tmp_path / "s.sqlite")], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2 and "--ltc-channel" in proc.stderr, proc.stderr
+
+
+def test_console_publications_carry_the_ltc(ltc25, tmp_path):
+    """The console with --ltc-channel: a pre-written logger file is published at once as provisional, so
+    only times already read carry LTC (the first event's); every LTC carried is exact."""
+    events = tmp_path / "logged.jsonl"
+    events.write_text("".join(json.dumps(e) + "\n" for e in logger_events()[::4]))
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "app.main", "console", "--source", str(ltc25.path),
+                           "--ltc-channel", "1", "--events", str(events), "--sink", f"jsonl:{out}", "--speed", "30",
+                           "--exit-at-end", "--session", str(tmp_path / "c.sqlite"), "--config", str(tmp_path / "cfg")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stderr[-500:]
+    pubs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert pubs[0]["ltc"] is not None
+    for p in pubs:
+        if p["ltc"] is not None:
+            assert p["ltc_fps"] == "25" and p["ltc"] == (ltc25.expected(p["t"]) or p["ltc"]), p

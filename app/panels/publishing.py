@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 
 from core.clock import MediaClock
+from core.ltc.track import LtcTrack, with_ltc
 from core.model import LoggedEvent
 from core.publish.message import Draft, provisional
 from core.publish.service import Publishing
@@ -23,9 +24,11 @@ DRAIN_TIMEOUT_S = 5.0
 class ConsolePublishing:
     """Observes a console window (its ``applied`` and ``decided`` signals) and publishes through ``publishing``."""
 
-    def __init__(self, window, publishing: Publishing) -> None:
+    def __init__(self, window, publishing: Publishing, ltc: LtcTrack | None = None) -> None:
         self.window = window
         self.publishing = publishing
+        self.ltc = ltc
+        """The source's LTC (``--ltc-channel``): each publication carries the timecode at its media time."""
         self.media = MediaClock(window.rate)
         self.provisional_n: dict[str, int] = {}
         self.error: str | None = None
@@ -69,7 +72,7 @@ class ConsolePublishing:
         while True:
             draft = await self._queue.get()
             try:
-                await self.publishing.publish(draft)
+                await self.publishing.publish(with_ltc(draft, self.ltc, self.media))
             except Exception as exc:  # noqa: BLE001 - shown in the panel; the session file still holds it
                 self.error = f"{draft.id}: {type(exc).__name__}: {exc}"[:200]
             finally:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import bisect
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from core import ANALYSIS_RATE
+from core.clock import MediaClock
 from core.ltc.decode import LtcFrame
 from core.ltc.smpte import RATES, frame_count, timecode_at
 
@@ -90,3 +91,11 @@ class LtcTrack:
             seg = self.segments[i]
             elapsed = int((x - Fraction(seg.origin())) // self._samples_per_frame())
             return str(timecode_at(seg.first_count + elapsed, self.fps))
+
+
+def with_ltc(draft, track: LtcTrack | None, media: MediaClock):
+    """A publication draft carrying the LTC at its media time ``draft.t`` (unchanged without a track)."""
+    if track is None:
+        return draft
+    ltc = track.at(media.sample(draft.t))
+    return replace(draft, ltc=ltc, ltc_fps=track.fps if ltc else None)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from core.clock import MediaClock
 from core.intake.server import IntakeConfig, IntakeItem, IntakeServer
 from core.live.worker import DspWorker, LiveUpdate
 from core.ltc.tap import LtcFileSource
-from core.ltc.track import LtcTrack
+from core.ltc.track import LtcTrack, with_ltc
 from core.model import LoggedEvent
 from core.publish.message import Draft, provisional
 from core.serve.clock import Clock
@@ -274,10 +274,7 @@ class MatchSession:
             self._full_time = event
 
     async def _publish(self, draft: Draft) -> None:
-        if self._ltc is not None:
-            ltc = self._ltc.at(self.media.sample(draft.t))
-            draft = replace(draft, ltc=ltc, ltc_fps=self._ltc.fps if ltc else None)
-        pub = await self.publishing.publish(draft)
+        pub = await self.publishing.publish(with_ltc(draft, self._ltc, self.media))
         self.report.published += 1
         self.report.last_seq = pub.seq
 
