@@ -6,7 +6,12 @@ server's event loop carries only server work. Prints events lost (must be 0), th
 (logger send -> publication received by the feed consumer) median and p99, ack latency, and the
 longest stall of the server's event loop.
 
-    .venv/bin/python benchmarks/intake_load.py [--seconds 60] [--loggers 20] [--rate 50]
+With ``--console`` the server is the real operator console instead (a separate process, offscreen, on the
+demo match, its intake and a WebSocket feed sink): every event is stored in its session, handed to the
+sync engine, shown in its table and published. Its acknowledgements come from the same asyncio loop that
+paints the window, so the ack latency is the console's responsiveness under the load.
+
+    .venv/bin/python benchmarks/intake_load.py [--seconds 60] [--loggers 20] [--rate 50] [--console]
 """
 from __future__ import annotations
 
@@ -14,8 +19,11 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -186,11 +194,64 @@ async def server(args: argparse.Namespace, workdir: Path) -> int:
     return lost_jsonl + lost_feed
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def console(args: argparse.Namespace, workdir: Path) -> int:
+    """Run the load against the real console; returns the number of events lost."""
+    tcp, ws, feed = free_port(), free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.main", "--source", "demo", "--intake-token", TOKEN,
+         "--intake-tcp-port", str(tcp), "--intake-ws-port", str(ws), "--sink", f"ws:{feed}",
+         "--session", str(workdir / "console.sqlite"), "--config", str(workdir / "config"),
+         "--quit-after", str(args.seconds + 60)],
+        cwd=ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", feed), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the console did not start: {proc.stderr.read()[-500:]}") from None
+                await asyncio.sleep(0.2)
+        args.tcp_port, args.ws_port, args.feed_port = tcp, ws, feed
+        cpu0 = _cpu_seconds(proc.pid)
+        wall0 = time.monotonic()
+        result = await clients(args)
+        cpu = (_cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - wall0)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    lost = result["sent"] - result["feed_received"]
+    print(f"the console under load: loggers {args.loggers} x {args.rate:g} ev/s for {args.seconds:g} s")
+    print(f"sent {result['sent']}  acked {result['acked']}  error replies {result['errors']} "
+          f"{result['first_error'] or ''}")
+    print(f"events lost: {result['sent'] - result['acked']} unacknowledged, {lost} never published on the feed")
+    print(f"publish latency (send -> feed consumer): median {result['publish_ms'][0]:.1f} ms, "
+          f"p99 {result['publish_ms'][1]:.1f} ms")
+    print(f"console responsiveness (send -> ack from its GUI-thread loop): median {result['ack_ms'][0]:.1f} ms, "
+          f"p99 {result['ack_ms'][1]:.1f} ms; console CPU {100 * cpu:.0f} % of one core")
+    return lost
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--loggers", type=int, default=20)
     parser.add_argument("--rate", type=float, default=50.0, help="events per second per logger")
+    parser.add_argument("--console", action="store_true", help="load the real console instead of a bare intake")
     parser.add_argument("--role", choices=("server", "clients"), default="server", help=argparse.SUPPRESS)
     for port in ("--tcp-port", "--ws-port", "--feed-port"):
         parser.add_argument(port, type=int, help=argparse.SUPPRESS)
@@ -199,7 +260,8 @@ def main() -> None:
         print(json.dumps(asyncio.run(clients(args))))
     else:
         with tempfile.TemporaryDirectory(prefix="intake-load-") as workdir:
-            sys.exit(1 if asyncio.run(server(args, Path(workdir))) else 0)
+            run = console if args.console else server
+            sys.exit(1 if asyncio.run(run(args, Path(workdir))) else 0)
 
 
 if __name__ == "__main__":
