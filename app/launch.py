@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serve-token", help="bearer token of a status URL")
     p.add_argument("--serve-sessions", metavar="FOLDER",
                    help="the serve run's session folder (default: the status file's folder)")
+    p.add_argument("--follow", metavar="nats://HOST:PORT[,HOST:PORT...]/COMPETITION/MATCH",
+                   help="read-only follow mode: list one match's publications as they arrive from its NATS "
+                        "JetStream stream (newest revision per event, stream sequence, lag); no source or session")
     p.add_argument("--exit-at-end", action="store_true", help="quit when a recorded source has played out")
     p.add_argument("--quit-after", type=float, metavar="SECONDS",
                    help="close the console cleanly after this many seconds (smoke tests, unattended demos)")
@@ -111,6 +114,9 @@ def launch(argv: list[str]) -> int:
         return train_main(argv[1:])
     args = build_parser().parse_args(argv[1:] if argv and argv[0] == "console" else argv)
     try:
+        if args.follow:
+            from app.follow_mode import run_follow
+            return run_follow(args)
         return run_console(args)
     except InputError as exc:
         print(f"matchsync console: {exc}", file=sys.stderr)

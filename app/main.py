@@ -9,7 +9,7 @@ WINDOWED = ("console", "train")
 def main(argv: list[str] | None = None) -> int:
     """Open the console (no arguments or `console`), or run a batch command without loading Qt."""
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in WINDOWED or argv[0].startswith("--source"):
+    if not argv or argv[0] in WINDOWED or argv[0].startswith(("--source", "--follow")):
         from app.launch import launch  # Qt is imported only for windowed commands
 
         return launch(argv)

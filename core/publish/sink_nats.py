@@ -183,10 +183,11 @@ async def _subscribe(js, target: NatsTarget, match: str, patience_s: float | Non
             await asyncio.sleep(0.5)
 
 
-async def follow_match(servers: Sequence[str], competition: str, match: str,
-                       idle_s: float | None = None) -> AsyncIterator[Publication]:
+async def follow_stream(servers: Sequence[str], competition: str, match: str,
+                        idle_s: float | None = None) -> AsyncIterator[tuple[int, Publication]]:
     """Every publication of one match from the start of the stream, then live ones, each revision
-    once (by ``id`` and ``revision``); stops after ``idle_s`` seconds without a message, if given."""
+    once (by ``id`` and ``revision``), with its stream sequence; stops after ``idle_s`` seconds
+    without a message, if given."""
     target = NatsTarget(tuple(servers), competition, match)
     nc = await connect(servers)
     try:
@@ -204,6 +205,13 @@ async def follow_match(servers: Sequence[str], competition: str, match: str,
             pub = Publication.from_json(msg.data.decode())
             if (pub.id, pub.revision) not in seen:
                 seen.add((pub.id, pub.revision))
-                yield pub
+                yield msg.metadata.sequence.stream, pub
     finally:
         await nc.close()
+
+
+async def follow_match(servers: Sequence[str], competition: str, match: str,
+                       idle_s: float | None = None) -> AsyncIterator[Publication]:
+    """``follow_stream`` without the stream sequences."""
+    async for _, pub in follow_stream(servers, competition, match, idle_s):
+        yield pub
