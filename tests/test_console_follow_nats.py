@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import nats
 import pytest
 import qasync
 
@@ -82,8 +83,17 @@ class Publisher:
         self.sent: list[Publication] = []
 
     async def send(self, eid: str, status: str, t: float, t_logged: float, operator: str | None = None) -> None:
+        """Publish one revision, re-sending until the stream acknowledges it (as the sink's runner does:
+        right after a node dies the stream may have no leader for a moment; the server drops repeats)."""
         pub = await self.outbox.publish(Draft(eid, "foul", status, t, t_logged, operator=operator))
-        await self.sink.deliver([pub])
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                await self.sink.deliver([pub])
+                break
+            except (TimeoutError, nats.errors.Error):
+                assert time.monotonic() < deadline, f"{eid} revision {pub.revision} never acknowledged"
+                await asyncio.sleep(0.2)
         self.sent.append(pub)
 
     def newest(self) -> dict[str, tuple[int, Publication]]:
@@ -99,7 +109,7 @@ class Publisher:
 def test_follow_view_shows_newest_revision_per_id_and_survives_a_node_failure(qtbot, qapp, loop, tmp_path):
     apply_theme(qapp)
     cluster = NatsCluster(tmp_path / "nats")
-    cluster.start()
+    cluster.start(timeout_s=60.0)  # the machine is shared: electing a meta leader can take a while
     first = cluster.nodes[0]
     # the console names only the first node: it learns the others from the cluster, and that first node
     # is the one killed below, so the console's own connection is the one that fails
@@ -150,12 +160,15 @@ def test_follow_view_shows_newest_revision_per_id_and_survives_a_node_failure(qt
         window.grab().save(str(tmp_path / "follow_after_kill.png"))
         shutil.copy(tmp_path / "follow_after_kill.png", "/tmp/follow_nats_after_kill.png")
 
+    async def teardown() -> None:
+        await follower.stop()
+        await publisher.sink.close()
+        await publisher.outbox.close()
+
     try:
         loop.run_until_complete(scenario())
     finally:
-        loop.run_until_complete(follower.stop())
-        loop.run_until_complete(publisher.sink.close())
-        loop.run_until_complete(publisher.outbox.close())
+        loop.run_until_complete(teardown())
         cluster.stop()
 
 
