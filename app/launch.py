@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto-accept", type=float, metavar="CONF",
                    help="accept proposals at or above this confidence automatically (saved as a setting)")
     p.add_argument("--intake-token", action="append", metavar="TOKEN",
-                   help="accept logger events over the network with this token (repeat for several)")
+                   help="accept logger events (and WebSocket feed clients) over the network with this token "
+                        "(repeat for several)")
     p.add_argument("--intake-host", default="127.0.0.1", help="address the intake listens on")
     p.add_argument("--intake-ws-port", type=int, default=8765, help="WebSocket intake port (0: any free one)")
     p.add_argument("--intake-tcp-port", type=int, default=8766, help="TCP JSON-lines intake port")
@@ -140,6 +141,8 @@ def run_console(args: argparse.Namespace) -> int:
     from core.sync.engine import SyncEngine
 
     sinks = [parse_sink(spec) for spec in args.sink or ()]
+    if any(spec.kind == "ws" for spec in sinks) and not args.intake_token:
+        raise InputError("--sink", "a WebSocket feed sink needs a token for its clients (--intake-token SECRET)")
     feeds = open_feeds(args) if args.feed else None
     status = follow_serve(args) if args.serve_status else None
     store = SessionStore(session_path(args))
@@ -176,7 +179,7 @@ def run_console(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     with loop:
         intake = start_intake(args, window, worker.feed) if worker is not None and args.intake_token else None
-        publishing = start_publishing(window, sinks) if sinks else None
+        publishing = start_publishing(window, sinks, tuple(args.intake_token or ())) if sinks else None
         if feeds is not None:
             mount_feeds(window, feeds)
         if status is not None:
@@ -220,14 +223,15 @@ def start_intake(args: argparse.Namespace, window, feed):
     return server
 
 
-def start_publishing(window, sinks):
-    """Publish the session through the sinks on the GUI thread's asyncio loop; show their health."""
+def start_publishing(window, sinks, tokens: tuple[str, ...]):
+    """Publish the session through the sinks on the GUI thread's asyncio loop; show their health.
+    ``tokens`` are the ones network loggers use; a WebSocket feed sink's clients present them too."""
     from app.panels.publishing import ConsolePublishing
     from app.panels.sinks import SinksPanel
     from core.publish.service import Publishing
 
     publishing = ConsolePublishing(window, Publishing(window.store.path, window.store.path.stem, sinks,
-                                                      fps=window.settings.fps),
+                                                      feed_tokens=tokens, fps=window.settings.fps),
                                    getattr(window.worker.source, "track", None) if window.worker else None)
     window.add_panel("SINKS", SinksPanel(publishing))
     asyncio.ensure_future(publishing.start())

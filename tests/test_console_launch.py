@@ -32,6 +32,15 @@ def test_missing_events_file_is_one_line_and_exit_2(tmp_path: Path, shared_data:
     assert "none.jsonl: events file not found" in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_websocket_feed_sink_without_a_token_is_one_line_and_exit_2(tmp_path: Path, shared_data: Path) -> None:
+    audio = shared_data / "sfx" / "tuxfootball" / "refwhistleshort.wav"
+    proc = start(tmp_path, "--source", str(audio), "--sink", "ws:0")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.strip().splitlines() == ["matchsync console: --sink: a WebSocket feed sink needs a token for its "
+                                        "clients (--intake-token SECRET)"]
+
+
 def test_no_sound_device_says_so_and_the_console_stays_up(tmp_path: Path) -> None:
     proc = start(tmp_path, "--source", "device:no-such-card")
     try:

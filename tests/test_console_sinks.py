@@ -62,7 +62,7 @@ def test_decision_by_key_goes_out_as_a_new_revision_and_panel_shows_it_delivered
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
-    publishing = start_publishing(window, [parse_sink(f"jsonl:{out}")])
+    publishing = start_publishing(window, [parse_sink(f"jsonl:{out}")], ())
     panel = window.panels.widget(0)
 
     async def scenario() -> None:
