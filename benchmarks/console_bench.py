@@ -82,6 +82,7 @@ def main() -> int:
     box_latency: list[float] = []
     proposal_latency: list[float] = []
     seen: set[str] = set()
+    boxed: set[int] = set()
     probe = QElapsedTimer()
     probe.start()
     last = [0]
@@ -103,7 +104,8 @@ def main() -> int:
         busy.append(u.busy_s)
         for a in u.anchors:
             t = wall_of(a.start)
-            if a.kind == "whistle" and t is not None:
+            if a.kind == "whistle" and t is not None and a.start not in boxed:  # a revision is not a new box
+                boxed.add(a.start)
                 box_latency.append(now - t)
         for prop in u.proposals:
             row = window.book.rows.get(prop.event_id)

@@ -65,6 +65,8 @@ class Anchor:
     freqs_hz: tuple[float, ...] = ()
     peak: int | None = None
     gain_lu: float | None = None
+    withdrawn: bool = False
+    """Set on the last report of an anchor its detector took back (see core.detect.pipeline)."""
 
     def to_json(self, rate: int) -> dict:
         """The contract's anchor object."""

@@ -10,7 +10,7 @@ import scipy.signal
 
 from core import ANALYSIS_RATE
 from core.detect.offline import detect_file
-from core.detect.pipeline import DetectorPipeline
+from core.detect.pipeline import DetectorPipeline, latest_anchors
 from core.ingest.media import open_media
 from core.model import Anchor, AudioBlock, Rejection
 
@@ -29,11 +29,13 @@ def read_mono(path: Path | str) -> np.ndarray:
 
 
 def detect_whistles(samples: np.ndarray, block: int = RATE) -> list[Anchor | Rejection]:
-    """Whistle anchors and rejections from feeding ``samples`` in blocks of ``block`` through the pipeline."""
+    """Whistle anchors (their final reports) and rejections from feeding ``samples`` in blocks of ``block``
+    through the pipeline, in time order."""
     pipeline = DetectorPipeline(RATE)
     outs = [pipeline.feed(AudioBlock(start, samples[start:start + block])) for start in range(0, len(samples), block)]
     outs.append(pipeline.flush())
-    return [item for out in outs for item in out.anchors + out.rejections if item.kind == "whistle"]
+    found = latest_anchors(a for out in outs for a in out.anchors if a.kind == "whistle")
+    return sorted(found + [r for out in outs for r in out.rejections if r.kind == "whistle"], key=lambda x: x.start)
 
 
 def detect_whistles_in_file(path: Path | str) -> list[Anchor | Rejection]:

@@ -129,10 +129,24 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._new_columns = True
 
     def add_whistle(self, anchor: Anchor) -> None:
-        """Box a detected whistle on the spectrogram."""
+        """Box a detected whistle on the spectrogram; a revision of a boxed whistle (same start) reshapes
+        its box (a whistle reported early grows to its final end) or removes it (withdrawn)."""
         lo, hi = (min(anchor.freqs_hz) - 250, max(anchor.freqs_hz) + 250) if anchor.freqs_hz else WHISTLE_BAND
-        box = QGraphicsRectItem(QRectF(anchor.start / self.rate, lo, (anchor.end - anchor.start) / self.rate,
-                                       hi - lo))
+        rect = QRectF(anchor.start / self.rate, lo, (anchor.end - anchor.start) / self.rate, hi - lo)
+        for i in range(len(self._whistle_boxes) - 1, -1, -1):
+            box = self._whistle_boxes[i][1]
+            if box.data(0) == anchor.start:
+                if anchor.withdrawn:
+                    self.spec.removeItem(box)
+                    del self._whistle_boxes[i]
+                else:
+                    box.setRect(rect)
+                    self._whistle_boxes[i] = (anchor.end, box)
+                return
+        if anchor.withdrawn:
+            return
+        box = QGraphicsRectItem(rect)
+        box.setData(0, anchor.start)
         box.setPen(pg.mkPen("#ff9f1c", width=2, cosmetic=True))
         box.setZValue(10)
         self.spec.addItem(box)

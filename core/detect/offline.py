@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.detect.pipeline import BATCH_BLOCK_SAMPLES, DetectorPipeline
+from core.detect.pipeline import BATCH_BLOCK_SAMPLES, DetectorPipeline, latest_anchors
 from core.ingest.media import open_media
 from core.model import Anchor, Rejection
 
 
 @dataclass(frozen=True, slots=True)
 class Detections:
-    """Every anchor and rejected candidate found in one file, in time order."""
+    """Every anchor (its final report) and rejected candidate found in one file, in time order."""
 
     rate: int
     samples: int
@@ -33,6 +33,5 @@ def detect_file(path: str, channel: int | None = None) -> Detections:
     out = pipeline.flush()
     anchors += out.anchors
     rejections += out.rejections
-    anchors.sort(key=lambda a: (a.start, a.kind))
     rejections.sort(key=lambda r: r.start)
-    return Detections(pipeline.rate, samples, tuple(anchors), tuple(rejections))
+    return Detections(pipeline.rate, samples, tuple(latest_anchors(anchors)), tuple(rejections))

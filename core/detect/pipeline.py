@@ -1,9 +1,13 @@
 """The detector pipeline: one object that turns audio blocks into frames, loudness and anchors.
 
-The console's DSP worker and the batch commands both drive this same object.
+The console's DSP worker and the batch commands both drive this same object. An anchor may be reported
+again later with the same kind and start (a whistle reported early, then with its final end, or as
+withdrawn when judged in full it is not one): consumers keep the latest report per (kind, start) and
+drop withdrawn ones (``latest_anchors``).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from core import ANALYSIS_RATE
@@ -58,3 +62,9 @@ class DetectorPipeline:
     def _sort(items: list[Anchor | Rejection], out: PipelineOutput) -> None:
         for item in items:
             (out.anchors if isinstance(item, Anchor) else out.rejections).append(item)
+
+
+def latest_anchors(anchors: Iterable[Anchor]) -> list[Anchor]:
+    """The last report of each anchor (per kind and start) unless it withdraws it, in time order."""
+    latest = {(a.kind, a.start): a for a in anchors}
+    return sorted((a for a in latest.values() if not a.withdrawn), key=lambda a: (a.start, a.kind))

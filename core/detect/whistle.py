@@ -4,18 +4,26 @@ Per-frame features are vectorised over each batch of STFT frames (``whistle_feat
 *tonal* when its strongest 1.8-4.5 kHz peak stands out of the band and dominates its +-1 kHz
 neighbourhood or the 1-7.8 kHz band; only tonal frames drive a small state machine that groups them
 into candidates (a level dip and re-rise of REONSET_DB splits two blasts). A candidate closes
-GAP_FRAMES frames after its last tonal frame, or at the end of the stream, and is judged on duration,
+GAP_FRAMES frames after its last tonal frame, or at the end of the stream. It is judged on duration,
 tonal fill, the rise of its band over the recent background (gear hum and crowd beds do not rise), the
 concentration of the mean spectrum of its loudest frames (or of each of them around its own peak, for a
 whistle jumping between two pitches), the partials around its peak (a voice's harmonic comb;
-``whistle_spectrum``), and warble (a synthetic steady tone has none). Decisions wait at
-most GAP_FRAMES frames (48 ms) after a blast ends.
+``whistle_spectrum``), and warble (a synthetic steady tone has none).
+
+A candidate is judged once it has lasted DECIDE_FRAMES frames, with the frames seen so far, and again
+when it closes. A whistle found early is reported at once (its ``end`` so far) and reported again at
+close with its final ``end``, freqs and confidence: a revision with the same ``start``, which consumers
+keep in place of the earlier report (``core.detect.pipeline.latest_anchors``). An early whistle that the
+closing judgement rejects is reported once more as withdrawn (and its rejection as usual), so the final
+results are those of judging every candidate at its close. A candidate the early judgement doubts waits
+for its close. So a whistle is reported at most
+DECIDE_FRAMES frames after its first tonal frame, or GAP_FRAMES frames (48 ms) after a shorter blast ends.
 """
 from __future__ import annotations
 
 import bisect
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -68,6 +76,8 @@ HARMONIC_DB = -30.0
 """A 2nd harmonic above this (relative to the fundamental) is reported in ``freqs_hz``."""
 REONSET_DB = 15.0
 REONSET_FRAMES = 6
+DECIDE_FRAMES = 32
+"""A candidate this many frames long (0.256 s) is judged with the frames so far; a whistle is reported then."""
 
 ONSET_AFTER = 8
 BACKGROUND_FRAMES = (48, 8)
@@ -104,6 +114,9 @@ class _Candidate:
     """Earliest frame the onset search may use (the dip before a re-onset)."""
     early_peak: float = -np.inf
     """Loudest level before the last REONSET_FRAMES tonal frames (kept up to date as frames arrive)."""
+    judged_early: bool = False
+    early: Anchor | None = None
+    """The whistle reported when the candidate reached DECIDE_FRAMES frames (None if not, or doubted then)."""
 
 
 class WhistleDetector:
@@ -167,6 +180,8 @@ class WhistleDetector:
                 cand.early_peak = max(cand.early_peak, cand.level[-REONSET_FRAMES - 1])
             cand.spectra.append(spectrum)
             self._maybe_measure(cand)
+            if not cand.judged_early and f - cand.start + 1 >= DECIDE_FRAMES:
+                self._judge_early(cand, out)
         cand = self._cand
         if cand is not None:
             self._maybe_measure(cand)
@@ -181,6 +196,18 @@ class WhistleDetector:
         if (cand.onset is None and cand.last - cand.start + 1 >= self._min_frames
                 and self._next - 1 >= cand.start + ONSET_AFTER):
             self._measure_onset(cand)
+
+    def _judge_early(self, cand: _Candidate, out: list) -> None:
+        """Report the candidate as a whistle now if the frames so far already make it one.
+
+        Only frames up to the current tonal frame (and the onset measured from frames up to
+        ``start + ONSET_AFTER``) are used, so the decision does not depend on block sizes.
+        """
+        cand.judged_early = True
+        result = self._judge(cand)
+        if isinstance(result, Anchor):
+            cand.early = result
+            out.append(result)
 
     @staticmethod
     def _reonset(cand: _Candidate, level: float) -> bool:
@@ -264,7 +291,9 @@ class WhistleDetector:
         if cand.onset is None and cand.last - cand.start + 1 >= self._min_frames:
             self._measure_onset(cand)
         result = self._judge(cand)
-        if result is not None:
+        if cand.early is not None and not isinstance(result, Anchor):
+            out.append(replace(cand.early, end=result.end, withdrawn=True))
+        if result is not None and result != cand.early:
             out.append(result)
 
     def _judge(self, cand: _Candidate) -> Anchor | Rejection | None:

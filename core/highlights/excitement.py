@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.detect.pipeline import DetectorPipeline
+from core.detect.pipeline import DetectorPipeline, latest_anchors
 from core.dsp.loudness import ABSOLUTE_GATE_LUFS, STEPS_PER_SECOND
 from core.ingest.media import open_media
 from core.model import Anchor
@@ -65,7 +65,7 @@ def measure(path: str, channel: int | None = None) -> Excitement:
                 gains.append(max(0.0, reading.momentary_lufs - baseline) if audible else 0.0)
             samples = block.end
     anchors += pipeline.flush().anchors
-    anchors.sort(key=lambda a: a.start)
+    anchors = latest_anchors(anchors)
     surges = tuple(a for a in anchors if a.kind == "crowd_surge")
     whistles = tuple(a for a in anchors if a.kind == "whistle")
     n = np.asarray(ns, dtype=np.int64)

@@ -26,7 +26,7 @@ class SyncEngine:
     def __init__(self, rate: int = ANALYSIS_RATE, settings: SyncSettings | None = None) -> None:
         self.rate = rate
         self.settings = settings or SyncSettings()
-        self._anchors: list[Anchor] = []
+        self._anchors: dict[tuple[str, int], Anchor] = {}
         self._events: dict[str, LoggedEvent] = {}
         self._issued: dict[str, Proposal] = {}
         self._map = ClockMap.prior(self.settings)
@@ -35,10 +35,15 @@ class SyncEngine:
         self.n = 0
 
     def add_anchors(self, anchors: Iterable[Anchor]) -> None:
-        """Anchors from the detector pipeline, as they are found."""
-        before = len(self._anchors)
-        self._anchors.extend(anchors)
-        self._dirty |= len(self._anchors) > before
+        """Anchors from the detector pipeline, as they are found; one with the kind and start of an anchor
+        seen before is its revision and replaces it (or removes it, if withdrawn)."""
+        for a in anchors:
+            key = (a.kind, a.start)
+            if a.withdrawn:
+                self._dirty |= self._anchors.pop(key, None) is not None
+            elif self._anchors.get(key) != a:
+                self._anchors[key] = a
+                self._dirty = True
 
     def add_event(self, event: LoggedEvent) -> None:
         """A logged event in arrival order; an id seen before replaces that event (a logger's correction)."""
@@ -51,7 +56,7 @@ class SyncEngine:
         if not self._dirty:
             return []
         self._dirty = False
-        solution = solve(self._anchors, list(self._events.values()), self.rate, self.settings)
+        solution = solve(list(self._anchors.values()), list(self._events.values()), self.rate, self.settings)
         self._map = solution.clock_map
         self._lateness = solution.lateness
         changed = []
