@@ -16,6 +16,9 @@ from core.errors import InputError
 from core.live.demo import DEMO_MINUTES, DEMO_SEED
 
 APP_NAME = "matchsync"
+GIL_SWITCH_S = 0.0005
+"""How long the DSP worker may keep the GIL while the GUI thread waits for it (Python's default is 5 ms:
+every socket, timer and paint callback of the GUI loop could wait that long behind a solve)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,10 +129,10 @@ def launch(argv: list[str]) -> int:
 
 def run_console(args: argparse.Namespace) -> int:
     """Open the session, the input and the window; run the Qt and asyncio loops together."""
-    import qasync
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.event_loop import ConsoleEventLoop
     from app.keymap import Keymap
     from app.settings import load_settings, save_settings
     from app.theme import apply_theme
@@ -140,6 +143,7 @@ def run_console(args: argparse.Namespace) -> int:
     from core.session.store import SessionStore
     from core.sync.engine import SyncEngine
 
+    sys.setswitchinterval(GIL_SWITCH_S)
     sinks = [parse_sink(spec) for spec in args.sink or ()]
     if any(spec.kind == "ws" for spec in sinks) and not args.intake_token:
         raise InputError("--sink", "a WebSocket feed sink needs a token for its clients (--intake-token SECRET)")
@@ -175,10 +179,11 @@ def run_console(args: argparse.Namespace) -> int:
     if args.quit_after is not None:
         QTimer.singleShot(int(args.quit_after * 1000), window.close)
     window.show()
-    loop = qasync.QEventLoop(app)
+    loop = ConsoleEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        intake = start_intake(args, window, worker.feed) if worker is not None and args.intake_token else None
+        intake, commit = start_intake(args, window, worker.feed) if worker is not None and args.intake_token \
+            else (None, None)
         publishing = start_publishing(window, sinks, tuple(args.intake_token or ())) if sinks else None
         if feeds is not None:
             mount_feeds(window, feeds)
@@ -193,18 +198,22 @@ def run_console(args: argparse.Namespace) -> int:
             status.stop()
         if intake is not None:
             loop.run_until_complete(intake.close())
+            commit.close()
     store.close()
     return 0
 
 
 def start_intake(args: argparse.Namespace, window, feed):
     """Serve the logger intake on the GUI thread's asyncio loop: each valid event is stored in the session
-    (so it is never lost once acknowledged), then handed to the worker."""
+    (so it is never lost once acknowledged; events arriving together share one commit, written off the
+    GUI thread), then handed to the worker. Returns the server and its writer."""
+    from app.intake_commit import IntakeCommit
     from core.intake.server import IntakeConfig, IntakeItem, IntakeServer
 
+    commit = IntakeCommit(window.book, feed, lambda: window.head_n)
+
     async def on_event(item: IntakeItem) -> None:
-        window.book.add_event(item.event, window.head_n)
-        feed.put(item.event)
+        await commit.add(item.event)
 
     server = IntakeServer(IntakeConfig(tuple(args.intake_token), args.intake_host, args.intake_ws_port,
                                        args.intake_tcp_port), on_event)
@@ -220,7 +229,7 @@ def start_intake(args: argparse.Namespace, window, feed):
                                                                         server.addresses()))
 
     asyncio.ensure_future(open_endpoints())
-    return server
+    return server, commit
 
 
 def start_publishing(window, sinks, tokens: tuple[str, ...]):

@@ -29,6 +29,10 @@ from core.session.store import SessionStore
 
 PAINT_INTERVAL_MS = 28
 TABLE_REFRESH_S = 0.25
+DEADLINE_CHECK_S = 0.5
+REFRESH_SPACING = 8.0
+"""Between two ticks' event refreshes, at least this many times the last one's duration: with thousands of
+events arriving, the table and lane follow at a rate that leaves the GUI thread free."""
 STATUS_REFRESH_S = 0.1
 APPLY_BUDGET_S = 0.012
 POSITION_SAVE_S = 1.0
@@ -77,6 +81,10 @@ class ConsoleWindow(QMainWindow):
         """Where the interrupted session stopped; the audio before it is replayed at full speed."""
         self._dirty = True
         self._last_table = 0.0
+        self._events_due = 0.0
+        self._deadline_check_n = 0
+        self._logged_n: dict[tuple[str, float], int] = {}
+        self._logged_map = None
         self._last_status = 0.0
         self._last_update: LiveUpdate | None = None
         self._peak_dbfs = -120.0
@@ -199,11 +207,12 @@ class ConsoleWindow(QMainWindow):
                 self.apply_update(update)
         self.run_deadline_policy()
         now = time.monotonic()
-        if self._dirty:
+        if self._dirty and now >= self._events_due:
             self.refresh_events()
-        elif now - self._last_table >= TABLE_REFRESH_S:  # deadline countdowns
+        elif now - self._last_table >= TABLE_REFRESH_S and now >= self._events_due:  # deadline countdowns
             self.model.refresh(self.row_views())
             self._last_table = now
+            self._events_due = now + REFRESH_SPACING * (time.monotonic() - now)
         if now - self._last_status >= STATUS_REFRESH_S:
             self.refresh_status()
             self._last_status = now
@@ -270,9 +279,11 @@ class ConsoleWindow(QMainWindow):
             self._record(self.book.auto(eid, "confidence"))
 
     def run_deadline_policy(self) -> None:
-        """Accept as `auto` every proposal that waited past the deadline, and alert the operator."""
-        if self.settings.deadline_s is None:
+        """Accept as `auto` every proposal that waited past the deadline, and alert the operator (checked
+        every DEADLINE_CHECK_S of media time: the check reads every event)."""
+        if self.settings.deadline_s is None or self.head_n < self._deadline_check_n:
             return
+        self._deadline_check_n = self.head_n + int(DEADLINE_CHECK_S * self.rate)
         for eid in self.book.due_for_deadline(self.head_n, int(self.settings.deadline_s * self.rate)):
             d = self.book.auto(eid, "deadline")
             if d is not None:
@@ -298,17 +309,23 @@ class ConsoleWindow(QMainWindow):
     def row_views(self) -> list[tuple[EventRow, int, float | None]]:
         """Each event with its logged time on the media clock and the seconds left to its deadline."""
         deadline = self.settings.deadline_s
+        if self._logged_map is not self.clock_map:  # logged times move only with the clock map
+            self._logged_n, self._logged_map = {}, self.clock_map
         out = []
         for row in self.book.rows.values():
             left = None
             if (deadline is not None and row.status == "pending" and row.proposed_at_n is not None
                     and not self.book.decided_before(row.event.id)):
                 left = deadline - (self.head_n - row.proposed_at_n) / self.rate
-            out.append((row, self.book.logged_n(row.event.id), left))
+            logged_n = self._logged_n.get((row.event.id, row.event.t))
+            if logged_n is None:
+                logged_n = self._logged_n[row.event.id, row.event.t] = self.book.logged_n(row.event.id)
+            out.append((row, logged_n, left))
         return out
 
     def refresh_events(self) -> None:
         """Table, event lane and detail panel from the book."""
+        start = time.monotonic()
         views = self.row_views()
         self.model.refresh(views)
         if self.selected is not None and self.selected in self.model.ids:
@@ -318,6 +335,8 @@ class ConsoleWindow(QMainWindow):
         self.timeline.show_events([(r, n) for r, n, _ in views], self.selected)
         self.detail.show_row(self.book.rows.get(self.selected) if self.selected else None)
         self._dirty = False
+        now = time.monotonic()
+        self._events_due = now + REFRESH_SPACING * (now - start)
 
     def _record(self, decision) -> None:
         """A decision is stored (the book wrote it first); now show it."""

@@ -69,13 +69,17 @@ class ConsolePublishing:
                                               self.window.settings.fps, d.operator))
 
     async def _run(self) -> None:
+        """Everything queued goes to the outbox together (one group commit); the next batch waits until
+        this one is durable, so the queue's order is the outbox's order."""
         while True:
-            draft = await self._queue.get()
-            try:
-                await self.publishing.publish(with_ltc(draft, self.ltc, self.media))
-            except Exception as exc:  # noqa: BLE001 - shown in the panel; the session file still holds it
-                self.error = f"{draft.id}: {type(exc).__name__}: {exc}"[:200]
-            finally:
+            drafts = [await self._queue.get()]
+            while not self._queue.empty():
+                drafts.append(self._queue.get_nowait())
+            publishes = [asyncio.ensure_future(self.publishing.publish(with_ltc(d, self.ltc, self.media)))
+                         for d in drafts]
+            for draft, outcome in zip(drafts, await asyncio.gather(*publishes, return_exceptions=True)):
+                if isinstance(outcome, Exception):  # shown in the panel; the session file still holds it
+                    self.error = f"{draft.id}: {type(outcome).__name__}: {outcome}"[:200]
                 self._queue.task_done()
 
     @property

@@ -14,6 +14,11 @@ from core.session.book import EventRow
 MAX_HZ = 8000.0
 WHISTLE_BAND = (2000.0, 4000.0)
 KEEP_S = 300.0
+LABEL_LIMIT = 40
+"""Event names drawn at most in the lane (the newest in view); a crowded lane shows marks without names."""
+LANE_LIMIT = 1000
+"""Events drawn at most in the lane (the newest near the view): far more than a match has, but a flood of
+network events must not make every frame draw them all."""
 """Seconds of history kept for scrolling back while frozen."""
 
 
@@ -194,12 +199,15 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.lane.getAxis("left").setTicks([[(0.75, "logged"), (0.25, "time")]])
         self.links = {s: self.lane.plot(pen=pg.mkPen(c, width=1.5), connect="pairs")
                       for s, c in STATUS_COLOURS.items()}
+        self._brushes = {s: pg.mkBrush(c) for s, c in STATUS_COLOURS.items()}
         self.logged_marks = pg.ScatterPlotItem(symbol="t", size=10, brush=pg.mkBrush(LOGGED_COLOUR), pen=None)
         self.time_marks = pg.ScatterPlotItem(symbol="o", size=11, pen=pg.mkPen("#000000"))
         self.selected_mark = pg.ScatterPlotItem(symbol="o", size=19, brush=None, pen=pg.mkPen(TEXT, width=2))
         for item in (self.logged_marks, self.time_marks, self.selected_mark):
             self.lane.addItem(item)
         self._labels: dict[str, pg.TextItem] = {}
+        self._shown: tuple[list[tuple[EventRow, int]], str | None] = ([], None)
+        self.lane.sigXRangeChanged.connect(self._scrolled)
         self.handle = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(TEXT, width=1),
                                       hoverPen=pg.mkPen("#ffffff", width=3))
         self.handle.hide()
@@ -208,21 +216,33 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.lane.addItem(self.handle)
 
     def show_events(self, rows: list[tuple[EventRow, int]], selected: str | None) -> None:
-        """Draw every event: (row, its logged time on the media clock)."""
+        """Draw the events in view and a window's width either side, the newest LANE_LIMIT at most: (row,
+        its logged time on the media clock); name the newest LABEL_LIMIT of them. While frozen, scrolling
+        draws the newly shown ones."""
+        self._shown = (rows, selected)
         segments: dict[str, list[float]] = {s: [] for s in STATUS_COLOURS}
         logged_x, time_x, time_brush, sel = [], [], [], []
-        for row, logged_n in rows:
-            logged_x.append(logged_n / self.rate)
+        (x0, x1), margin = self.lane.viewRange()[0], self.window_s
+        lo, hi = x0 - margin, x1 + margin
+        named: list[tuple[EventRow, float]] = []
+        near = 0
+        for row, logged_n in reversed(rows):
+            lx = logged_n / self.rate
             n = row.working_n
-            if n is None:
-                continue
-            x = n / self.rate
-            time_x.append(x)
-            time_brush.append(pg.mkBrush(STATUS_COLOURS[row.status]))
-            segments[row.status] += [logged_n / self.rate, x]
-            if row.event.id == selected:
+            x = None if n is None else n / self.rate
+            if x is not None and row.event.id == selected:
                 sel.append(x)
-            self._label(row, x)
+            if near == LANE_LIMIT or not (lo <= lx <= hi or x is not None and lo <= x <= hi):
+                continue
+            near += 1
+            logged_x.append(lx)
+            if x is None:
+                continue
+            time_x.append(x)
+            time_brush.append(self._brushes[row.status])
+            segments[row.status] += [lx, x]
+            named.append((row, x))
+        self._name(named[:LABEL_LIMIT])
         self.logged_marks.setData(logged_x, [0.75] * len(logged_x))
         self.time_marks.setData(time_x, [0.25] * len(time_x), brush=time_brush)
         self.selected_mark.setData(sel, [0.25] * len(sel))
@@ -231,6 +251,14 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.handle.setVisible(bool(sel))
         for status, xs in segments.items():
             self.links[status].setData(xs, [0.75, 0.25] * (len(xs) // 2))
+
+    def _name(self, named: list[tuple[EventRow, float]]) -> None:
+        """Label these events and no others (a label per event would cost every frame its transform)."""
+        keep = {row.event.id for row, _ in named}
+        for eid in [eid for eid in self._labels if eid not in keep]:
+            self.lane.removeItem(self._labels.pop(eid))
+        for row, x in named:
+            self._label(row, x)
 
     def _label(self, row: EventRow, x: float) -> None:
         label = self._labels.get(row.event.id)
@@ -276,6 +304,13 @@ class Timeline(pg.GraphicsLayoutWidget):
         self.frozen = frozen
         self.spec.setMouseEnabled(x=frozen, y=False)
         self._new_columns = True
+        if not frozen:
+            self.spec.setXRange(self.head_n / self.rate - self.window_s, self.head_n / self.rate, padding=0)
+            self.show_events(*self._shown)
+
+    def _scrolled(self) -> None:
+        if self.frozen:
+            self.show_events(*self._shown)
 
     def set_levels(self, floor: float, ceiling: float) -> None:
         """The dB range of the colour map."""

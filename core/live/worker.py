@@ -17,6 +17,7 @@ from core.model import Anchor, AudioBlock, LoggedEvent, LoudnessReading
 
 DISPLAY_HOP = 256  # 62.5 spectrogram columns per second
 STEP_SAMPLES = 512  # 32 ms: one step per display frame, not per audio block
+SOLVE_PAUSE = 9.0  # the sync engine gets at most a tenth of the worker's time
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -62,6 +63,7 @@ class DspWorker:
         self._display: StreamingSTFT | None = None
         self._display_origin = 0
         self.ended = False
+        self._next_solve = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -116,7 +118,7 @@ class DspWorker:
             self.engine.add_anchors(list(anchors))
         for event in new_events:
             self.engine.add_event(event)
-        proposals = tuple(self.engine.advance(self.head_n))
+        proposals = self._advance_engine(ending)
         peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
         update = LiveUpdate(
             head_n=self.head_n, columns=columns, column_n0=self.origin_n + n0, fft_size=size,
@@ -127,6 +129,17 @@ class DspWorker:
             gap_samples=self.gap_samples, busy_s=time.perf_counter() - t0, ended=ending)
         self.updates.put(update)
         return update
+
+    def _advance_engine(self, ending: bool) -> tuple:
+        """Re-solve (always at the end) only after a pause SOLVE_PAUSE times the last solve's duration, so
+        a burst of logged events is solved together and solving never takes over the worker."""
+        now = time.perf_counter()
+        if now < self._next_solve and not ending:
+            return ()
+        proposals = tuple(self.engine.advance(self.head_n))
+        end = time.perf_counter()
+        self._next_solve = end + SOLVE_PAUSE * (end - now)
+        return proposals
 
     def _on_media_clock(self, a: Anchor) -> Anchor:
         o = self.origin_n

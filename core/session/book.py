@@ -70,6 +70,12 @@ class EventBook:
         self.rows[event.id] = EventRow(event, arrived_n)
         return True
 
+    def stored(self, event: LoggedEvent, arrived_n: int) -> None:
+        """An event another connection already wrote to the session file (the console's intake writer):
+        show it, or its correction."""
+        row = self.rows.get(event.id)
+        self.rows[event.id] = EventRow(event, arrived_n) if row is None else replace(row, event=event)
+
     def add_proposal(self, p: StoredProposal) -> bool:
         """A new or revised proposal; False if the event is unknown or the revision already stored."""
         row = self.rows.get(p.event_id)
