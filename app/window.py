@@ -234,10 +234,11 @@ class ConsoleWindow(QMainWindow):
             self.clock_map = u.clock
         for event in u.events:
             self._dirty |= self.book.add_event(event, u.head_n)
-        for p in u.proposals:
-            if self.book.add_proposal(stored_from(p, u.head_n)):
-                self._dirty = True
-                self.run_confidence_policy(p.event_id)
+        with self.store.proposal_batch():
+            fresh = [p.event_id for p in u.proposals if self.book.add_proposal(stored_from(p, u.head_n))]
+        for eid in fresh:
+            self._dirty = True
+            self.run_confidence_policy(eid)
         if self.selected is None or self.book.rows[self.selected].status != "pending":
             pending = self._pending_ids()
             if pending and self.selected not in pending:

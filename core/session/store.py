@@ -87,17 +87,16 @@ class SessionStore:
         self._lazy.close()
         self._db.close()
 
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> contextlib.AbstractContextManager[None]:
         """Event and decision writes inside commit together, once, when the block ends (rolled back if
         it raises): many events arriving at once cost one fsync, not one each."""
-        self._db.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        return _transaction(self._db)
+
+    def proposal_batch(self) -> contextlib.AbstractContextManager[None]:
+        """Proposal writes inside commit together when the block ends: a re-solve revising thousands of
+        proposals takes the file's lock once. No event or decision may be written inside (it would wait
+        for this very transaction)."""
+        return _transaction(self._lazy)
 
     # --- meta and progress -------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -176,3 +175,14 @@ class SessionStore:
             "SELECT seq, event_id, action, operator, wall, media_n, status_before, n_before, status_after, "
             "n_after, undoes FROM decisions ORDER BY seq")
         return [Decision(*r) for r in rows]
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
