@@ -26,6 +26,8 @@ class IntakeCommit:
         self._store = self._writer.submit(SessionStore, Path(book.store.path)).result()
         self._pending: list[tuple[LoggedEvent, asyncio.Future]] = []
         self._writing = False
+        self.listeners: list[Callable[[LoggedEvent], None]] = []
+        """Called with each event once it is durable (the publisher: it need not wait for the worker)."""
 
     async def add(self, event: LoggedEvent) -> None:
         """Store ``event`` with the others arriving meanwhile; raises if storing failed."""
@@ -52,6 +54,8 @@ class IntakeCommit:
                 for event, future in batch:
                     self.book.stored(event, arrived_n)
                     self.feed.put(event)
+                    for listener in self.listeners:
+                        listener(event)
                     if not future.done():
                         future.set_result(None)
         finally:

@@ -185,6 +185,8 @@ def run_console(args: argparse.Namespace) -> int:
         intake, commit = start_intake(args, window, worker.feed) if worker is not None and args.intake_token \
             else (None, None)
         publishing = start_publishing(window, sinks, tuple(args.intake_token or ())) if sinks else None
+        if commit is not None and publishing is not None:
+            commit.listeners.append(publishing.on_stored)
         if feeds is not None:
             mount_feeds(window, feeds)
         if status is not None:

@@ -48,9 +48,16 @@ class ConsolePublishing:
         self.window.applied.connect(self._on_update)
         self.window.decided.connect(self._on_decision)
         for row in list(self.window.book.rows.values()):  # stored before a crash, never published
-            self._ensure_provisional(row.event)
+            self.ensure_provisional(row.event)
 
-    def _ensure_provisional(self, event: LoggedEvent) -> None:
+    def on_stored(self, event: LoggedEvent) -> None:
+        """An intake event is durable: publish it now, not once the worker (busy solving) has seen it.
+        Until ``start`` has read what was already published, its sweep of the book covers such events."""
+        if self._task is not None:
+            self.ensure_provisional(event)
+
+    def ensure_provisional(self, event: LoggedEvent) -> None:
+        """Queue ``event``'s provisional publication unless it has one."""
         if event.id in self.provisional_n:
             return
         lateness = self.window.worker.engine.settings.prior_lateness_s if self.window.worker else 0.0
@@ -60,11 +67,11 @@ class ConsolePublishing:
 
     def _on_update(self, update) -> None:
         for event in update.events:
-            self._ensure_provisional(event)
+            self.ensure_provisional(event)
 
     def _on_decision(self, d: Decision) -> None:
         row = self.window.book.rows[d.event_id]
-        self._ensure_provisional(row.event)
+        self.ensure_provisional(row.event)
         self._queue.put_nowait(decision_draft(row, self.provisional_n.get(d.event_id), self.media,
                                               self.window.settings.fps, d.operator))
 
