@@ -79,7 +79,8 @@ def main() -> int:
     stalls: list[float] = []
     backlog: list[tuple[float, float]] = []
     busy: list[float] = []
-    box_latency: list[float] = []
+    box_latency: dict[str, list[float]] = {"referee": [], "other": []}
+    referee_onsets = [round(b["t"] * rate) for b in source.match.meta["whistle_blasts"]]
     proposal_latency: list[float] = []
     seen: set[str] = set()
     boxed: set[int] = set()
@@ -106,7 +107,8 @@ def main() -> int:
             t = wall_of(a.start)
             if a.kind == "whistle" and t is not None and a.start not in boxed:  # a revision is not a new box
                 boxed.add(a.start)
-                box_latency.append(now - t)
+                referee = any(abs(a.start - n) <= 0.1 * rate for n in referee_onsets)
+                box_latency["referee" if referee else "other"].append(now - t)
         for prop in u.proposals:
             row = window.book.rows.get(prop.event_id)
             if prop.event_id in seen or row is None or prop.anchor is None or prop.basis != "whistle":
@@ -164,9 +166,11 @@ def main() -> int:
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"DSP backlog: max {1000 * max((b for _, b in backlog), default=0):.0f} ms, "
           f"mean first half {1000 * early:.0f} ms, second half {1000 * late:.0f} ms")
-    if box_latency:
-        print(f"whistle onset to box on screen: median {1000 * statistics.median(box_latency):.0f} ms, "
-              f"max {1000 * max(box_latency):.0f} ms ({len(box_latency)} whistles)")
+    for who, what in (("referee", "referee whistle"), ("other", "other whistle (fans', distant: decided at its end "
+                                                                  "when doubtful)")):
+        if box_latency[who]:
+            print(f"{what} onset to box on screen: median {1000 * statistics.median(box_latency[who]):.0f} ms, "
+                  f"max {1000 * max(box_latency[who]):.0f} ms ({len(box_latency[who])})")
     if proposal_latency:
         print(f"event and whistle both available to proposal on screen: median "
               f"{1000 * statistics.median(proposal_latency):.0f} ms, max {1000 * max(proposal_latency):.0f} ms "
