@@ -6,10 +6,9 @@ import queue
 
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.views.cells import set_row
+from app.views.cells import read_only_table, set_row
 from app.panels.feed_alignment import SEARCH_S, FeedAlignmentWorker
 from core.align import AlignmentReading
 
@@ -28,12 +27,7 @@ class FeedsPanel(QWidget):
         self.history: dict[str, list[AlignmentReading]] = {name: [] for name in worker.feeds}
         self.warnings: dict[str, str] = {}
         self.summary = QLabel()
-        self.table = QTableWidget(len(self.history), len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(COLUMNS, len(self.history))
         self.table.setMaximumHeight(30 + 24 * max(1, len(self.history)))
         plots = pg.GraphicsLayoutWidget()
         self.offset_plot = plots.addPlot(row=0, col=0)

@@ -3,10 +3,9 @@ read-only."""
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.views.cells import set_row
+from app.views.cells import read_only_table, set_row
 from app.panels.serve_status import StatusFollower
 from app.views.session_view import SessionView
 
@@ -24,14 +23,8 @@ class SessionsPanel(QWidget):
         self.follower = follower
         self.views: dict[str, SessionView] = {}
         self.summary = QLabel()
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = read_only_table(COLUMNS)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellDoubleClicked.connect(lambda row, _col: self.attach(self.names()[row]))
         attach = QPushButton("Attach (read-only)")
         attach.clicked.connect(self._attach_selected)

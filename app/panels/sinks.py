@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.views.cells import set_row
+from app.views.cells import read_only_table, set_row
 from app.panels.publishing import ConsolePublishing
 
 REFRESH_MS = 500
@@ -20,12 +19,7 @@ class SinksPanel(QWidget):
         super().__init__()
         self.publishing = publishing
         self.summary = QLabel()
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(COLUMNS)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.views.cells import set_row
+from app.views.cells import read_only_table, set_row
 from core.errors import InputError
 from core.publish.message import Publication
 from core.publish.sink_nats import NatsSpecError, NatsTarget, follow_stream
@@ -141,13 +141,7 @@ class FollowPanel(QWidget):
         super().__init__()
         self.follower = follower
         self.summary = QLabel()
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(COLUMNS)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
