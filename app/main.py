@@ -7,9 +7,10 @@ WINDOWED = ("console", "train")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Open the console (no arguments or `console`), or run a batch command without loading Qt."""
+    """Open the console (no arguments, `console`, or console options such as `--source`), or run a batch
+    command by name without loading Qt."""
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in WINDOWED or argv[0].startswith(("--source", "--follow")):
+    if not argv or argv[0] in WINDOWED or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         from app.launch import launch  # Qt is imported only for windowed commands
 
         return launch(argv)
