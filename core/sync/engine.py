@@ -17,7 +17,7 @@ from core.sync.clock_map import ClockMap
 from core.sync.lateness import LatenessModel
 from core.sync.proposal import Proposal
 from core.sync.settings import SyncSettings
-from core.sync.solver import cause_floor, solve
+from core.sync.solver import Causes, solve
 
 
 class SyncEngine:
@@ -32,6 +32,7 @@ class SyncEngine:
         self._map = ClockMap.prior(self.settings)
         self._lateness = LatenessModel()
         self._dirty = False
+        self._cause_index: Causes | None = None
         self.n = 0
 
     def add_anchors(self, anchors: Iterable[Anchor]) -> None:
@@ -49,6 +50,7 @@ class SyncEngine:
         """A logged event in arrival order; an id seen before replaces that event (a logger's correction)."""
         self._events[event.id] = event
         self._dirty = True
+        self._cause_index = None
 
     def advance(self, n: int) -> list[Proposal]:
         """Audio is analysed up to sample ``n``; returns proposals that are new or revised since last call."""
@@ -60,6 +62,7 @@ class SyncEngine:
         self._map = solution.clock_map
         self._lateness = solution.lateness
         changed = []
+        self._cause_index = None
         for eid, fresh in solution.proposals.items():
             old = self._issued.get(eid)
             if old is not None and not self._differs(old, fresh):
@@ -84,8 +87,14 @@ class SyncEngine:
         predicted = self._map.media_time(event.t) - self._lateness.shift_for(event.type)
         margin = max(0.0, -worst - self.settings.spoiler_s) + 2.0 * self._map.spread_s
         n = int(round((predicted + margin) * self.rate))
-        found = cause_floor(event, list(self._events.values()), self._issued, self.rate, self.settings)
+        found = self._causes().floor(event, self.rate, self.settings)
         return n if found is None else max(n, found[0])
+
+    def _causes(self) -> Causes:
+        """The cause index of the latest solution (built on first use after each solve)."""
+        if self._cause_index is None:
+            self._cause_index = Causes(list(self._events.values()), self._issued)
+        return self._cause_index
 
     def proposals(self) -> dict[str, Proposal]:
         """The latest issued proposal per event id."""

@@ -5,6 +5,7 @@ and events arrive, so its final answers are the offline answers.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -86,33 +87,48 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
         margin, tm = margins[ev.type], timings[ev.type]
         proposals[ev.id] = _proposal(ev, h, choose(h, margin, tm.dev, tm.w, settings), cmap, whistles, rate,
                                      settings)
+    causes = Causes(events, proposals)
     for ev in events:
         if ev.type in CAUSED_TYPES:
-            proposals[ev.id] = _after_its_cause(ev, events, proposals, rate, settings)
+            proposals[ev.id] = _after_its_cause(ev, causes, proposals, rate, settings)
     return Solution(cmap, lateness, proposals)
 
 
-def cause_floor(ev: LoggedEvent, events: Sequence[LoggedEvent], proposals: dict[str, Proposal], rate: int,
-                settings: SyncSettings) -> tuple[int, LoggedEvent, Anchor] | None:
-    """The earliest sample a card or free kick may be at: its foul's (or offside's) whistle plus the least
-    delay before a card is shown or play restarts; with the cause and its whistle. None when unknown."""
-    if ev.type not in CAUSED_TYPES:
-        return None
-    causes, delay = ((FOUL_TYPES, settings.card_min_delay_s) if ev.type in CARD_TYPES
-                     else (FOUL_TYPES | {"offside"}, settings.restart_min_delay_s))
-    fouls = [e for e in events if e.type in causes and ev.t - CAUSE_WINDOW_S <= e.t <= ev.t and e.id != ev.id
-             and e.id in proposals and proposals[e.id].basis == "whistle"]
-    if not fouls:
-        return None
-    whistle = proposals[fouls[-1].id].anchor
-    return whistle.start + int(delay * rate), fouls[-1], whistle
+class Causes:
+    """The whistled fouls (and offsides) among the logged events, sorted by logged time, so each card or
+    free kick finds its cause by bisection instead of a scan of every event."""
+
+    def __init__(self, events: Sequence[LoggedEvent], proposals: dict[str, Proposal]) -> None:
+        whistled = sorted(((e.t, k, e) for k, e in enumerate(events)
+                           if e.type in FOUL_TYPES | {"offside"} and e.id in proposals
+                           and proposals[e.id].basis == "whistle"), key=lambda x: (x[0], x[1]))
+        self.proposals = proposals
+        self._fouls = [e for _, _, e in whistled if e.type in FOUL_TYPES]
+        self._either = [e for _, _, e in whistled]
+        self._foul_t = [e.t for e in self._fouls]
+        self._either_t = [e.t for e in self._either]
+
+    def floor(self, ev: LoggedEvent, rate: int, settings: SyncSettings) -> tuple[int, LoggedEvent, Anchor] | None:
+        """The earliest sample a card or free kick may be at: its foul's (or offside's) whistle plus the
+        least delay before a card is shown or play restarts; with the cause and its whistle. None when
+        unknown."""
+        if ev.type not in CAUSED_TYPES:
+            return None
+        card = ev.type in CARD_TYPES
+        causes, times = (self._fouls, self._foul_t) if card else (self._either, self._either_t)
+        delay = settings.card_min_delay_s if card else settings.restart_min_delay_s
+        k = bisect_right(times, ev.t) - 1
+        if k < 0 or times[k] < ev.t - CAUSE_WINDOW_S:
+            return None
+        whistle = self.proposals[causes[k].id].anchor
+        return whistle.start + int(delay * rate), causes[k], whistle
 
 
-def _after_its_cause(ev: LoggedEvent, events: Sequence[LoggedEvent], proposals: dict[str, Proposal], rate: int,
+def _after_its_cause(ev: LoggedEvent, causes: Causes, proposals: dict[str, Proposal], rate: int,
                      settings: SyncSettings) -> Proposal:
     """A card or free kick comes some seconds after its foul's (or offside's) whistle: never place it before."""
     own = proposals[ev.id]
-    found = cause_floor(ev, events, proposals, rate, settings)
+    found = causes.floor(ev, rate, settings)
     if found is None or own.n >= found[0]:
         return own
     floor, foul, whistle = found
