@@ -8,7 +8,10 @@ GAP_FRAMES frames after its last tonal frame, or at the end of the stream. It is
 tonal fill, the rise of its band over the recent background (gear hum and crowd beds do not rise), the
 concentration of the mean spectrum of its loudest frames (or of each of them around its own peak, for a
 whistle jumping between two pitches), the partials around its peak (a voice's harmonic comb;
-``whistle_spectrum``), and warble (a synthetic steady tone has none).
+``whistle_spectrum``), and warble (a synthetic steady tone has none). A blast in a loud crowd, whose
+broadband floor dilutes those concentrations, is judged again on its spectra less their median within +-1 kHz
+(stricter bars), and then must also show a whistle's shape: a line-narrow onset, a held pitch, a pitch above
+the band's low edge (voices, mouth whistles and gear noise stand out of the floor too).
 
 A candidate is judged once it has lasted DECIDE_FRAMES frames, with the frames seen so far, and again
 when it closes. A whistle found early is reported at once (its ``end`` so far) and reported again at
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from core.detect.whistle_features import BinLayout, FrameFeatures, frame_features
-from core.detect.whistle_spectrum import blast_spectrum, partial_count, tracked_spread
+from core.detect.whistle_spectrum import blast_spectrum, over_floor, partial_count, tracked_spread
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 256
@@ -72,6 +75,16 @@ MIN_WIDE_RISE_DB = 5.0
 """Rise of the narrow (+-NARROW_HALF_WIDTH) and wide (+-WIDE_HALF_WIDTH) band over the background."""
 MIN_WARBLE_HZ = 1.5
 """Median frame-to-frame frequency change below this is a synthetic steady tone, not a pea whistle."""
+OVER_FLOOR_BARS = (0.78, 0.86, 0.8)
+"""Once each spectrum's median within +-1 kHz is taken off, the local, spread and tracked concentrations a blast
+must reach (one of them): higher than MIN_LOCAL_CONCENTRATION and MIN_SPREAD_CONCENTRATION, as voices'
+harmonics (commentary, PA) stand out of the floor too, if less than a whistle."""
+OVER_FLOOR_MIN_LINE_RISE_DB = 2.5
+OVER_FLOOR_MAX_GLIDE_HZ = 150.0
+OVER_FLOOR_MIN_HZ = 2000.0
+"""A blast tonal only once each spectrum's median within +-1 kHz is taken off (a whistle in a loud crowd) must
+also rise this much more in its narrow band than in its wide band, keep the median pitch of its last third
+within this of its first third, and sit at or above this frequency."""
 HARMONIC_DB = -30.0
 """A 2nd harmonic above this (relative to the fundamental) is reported in ``freqs_hz``."""
 REONSET_DB = 15.0
@@ -85,12 +98,23 @@ BACKGROUND_FRAMES = (48, 8)
 ONSET_LOOKBACK = 16
 NARROW_HALF_WIDTH = 4
 WIDE_HALF_WIDTH = 12
+ONSET_NARROW_BELOW_RISE_DB = 12.0
 ONSET_FRACTION = 1 / 16
 ONSET_OVER_BACKGROUND_DB = 6.0
 ONSET_MIN_DROP_DB = 3.0
-"""Onset = where the wide band's energy last rises through ONSET_FRACTION of its early peak (but at least
-ONSET_OVER_BACKGROUND_DB over the background and ONSET_MIN_DROP_DB under the peak), interpolated
-between frames and corrected for where a step onset puts that share of a frame's window energy."""
+OVER_FLOOR_ONSET_OVER_BACKGROUND_DB = 3.0
+"""Onset = where the wide band's energy (the narrow band's if the wide band rose less than
+ONSET_NARROW_BELOW_RISE_DB: a whistle low in a crowd) last rises through ONSET_FRACTION of its early peak (but
+at least ONSET_OVER_BACKGROUND_DB over the background, OVER_FLOOR_ONSET_OVER_BACKGROUND_DB for a blast tonal
+only over the crowd floor, whose line barely clears the crowd, and ONSET_MIN_DROP_DB under the peak),
+interpolated between frames and corrected for where a step onset puts that share of a frame's window energy."""
+
+
+def _tonal(conc: float, local: float, spread: float, tracked: float,
+           bars: tuple[float, float, float] = (MIN_LOCAL_CONCENTRATION, MIN_SPREAD_CONCENTRATION,
+                                               MIN_TRACKED_SPREAD)) -> bool:
+    """A blast's spectrum is concentrated enough on its peak (or on its warble spread, or frame by frame)."""
+    return conc >= MIN_CONCENTRATION and (local >= bars[0] or spread >= bars[1] or tracked >= bars[2])
 
 
 def _window_tail(size: int) -> np.ndarray:
@@ -108,6 +132,8 @@ class _Candidate:
     level: list[float] = field(default_factory=list)
     spectra: list[np.ndarray] = field(default_factory=list)
     onset: float | None = None
+    onset_over_floor: float | None = None
+    """The onset measured with OVER_FLOOR_ONSET_OVER_BACKGROUND_DB, used if the blast is tonal only over the floor."""
     rise_db: float | None = None
     narrow_rise_db: float | None = None
     floor: int = 0
@@ -269,21 +295,29 @@ class WhistleDetector:
         if cand.rise_db is None and background.any():
             cand.rise_db = float(wide[rel >= 0].max() - np.median(wide[background]))
             cand.narrow_rise_db = float(narrow[rel >= 0].max() - np.median(narrow[background]))
+        if cand.rise_db is not None and cand.rise_db < ONSET_NARROW_BELOW_RISE_DB:
+            wide = narrow
         after = np.flatnonzero(rel >= 0)
         top = int(after[np.argmax(wide[after])])
-        threshold = wide[top] + 10 * np.log10(ONSET_FRACTION)
-        if background.any():
-            threshold = max(threshold, float(np.median(wide[background])) + ONSET_OVER_BACKGROUND_DB)
-        threshold = min(threshold, wide[top] - ONSET_MIN_DROP_DB)
         usable = (idx >= cand.floor) & (rel >= -ONSET_LOOKBACK)
-        below = np.flatnonzero(usable[:top] & (wide[:top] < threshold))
-        if len(below):  # the last rise through the threshold before the peak, interpolated in dB
-            j = int(below[-1]) + 1
-            crossing = idx[j] - (wide[j] - threshold) / (wide[j] - wide[j - 1])
-        else:  # above it as far back as we may look (stream start, or right after a re-onset dip)
-            crossing = float(idx[np.argmax(usable)])
-        fraction = 10 ** ((threshold - wide[top]) / 10)
-        cand.onset = max(crossing * self.hop + self._step_offset(fraction), 0.0)
+        background_db = float(np.median(wide[background])) if background.any() else None
+
+        def onset(over_background_db: float) -> float:
+            threshold = wide[top] + 10 * np.log10(ONSET_FRACTION)
+            if background_db is not None:
+                threshold = max(threshold, background_db + over_background_db)
+            threshold = min(threshold, wide[top] - ONSET_MIN_DROP_DB)
+            below = np.flatnonzero(usable[:top] & (wide[:top] < threshold))
+            if len(below):  # the last rise through the threshold before the peak, interpolated in dB
+                j = int(below[-1]) + 1
+                crossing = idx[j] - (wide[j] - threshold) / (wide[j] - wide[j - 1])
+            else:  # above it as far back as we may look (stream start, or right after a re-onset dip)
+                crossing = float(idx[np.argmax(usable)])
+            fraction = 10 ** ((threshold - wide[top]) / 10)
+            return max(crossing * self.hop + self._step_offset(fraction), 0.0)
+
+        cand.onset = onset(ONSET_OVER_BACKGROUND_DB)
+        cand.onset_over_floor = onset(OVER_FLOOR_ONSET_OVER_BACKGROUND_DB)
 
     def _close(self, out: list) -> None:
         cand = self._cand
@@ -291,10 +325,31 @@ class WhistleDetector:
         if cand.onset is None and cand.last - cand.start + 1 >= self._min_frames:
             self._measure_onset(cand)
         result = self._judge(cand)
-        if cand.early is not None and not isinstance(result, Anchor):
-            out.append(replace(cand.early, end=result.end, withdrawn=True))
+        if cand.early is not None and not (isinstance(result, Anchor) and result.start == cand.early.start):
+            out.append(replace(cand.early, end=result.end if result is not None else cand.early.end, withdrawn=True))
         if result is not None and result != cand.early:
             out.append(result)
+
+    @staticmethod
+    def _doubt_over_floor(cand: _Candidate, f0: float, freq: np.ndarray) -> str:
+        """Why a blast that is tonal only over the crowd's floor is not a whistle ('' if nothing speaks against).
+
+        Such a line may be a crowd voice's harmonic, a fan's mouth whistle, or gear noise: demand what a pea
+        whistle shows and they do not. Its onset lifts the line well above its +-400 Hz neighbourhood (a
+        broadband onset, voice formants or gear clatter, lifts both alike), its pitch holds (a voice or a mouth
+        whistle glides), and it sits above the low edge of the band where voices' harmonics crowd.
+        """
+        if cand.rise_db is None:
+            return "its onset is not seen"
+        if cand.narrow_rise_db - cand.rise_db < OVER_FLOOR_MIN_LINE_RISE_DB:
+            return f"its onset is broadband (line rise {cand.narrow_rise_db:.1f} dB, band {cand.rise_db:.1f} dB)"
+        third = max(len(freq) // 3, 1)
+        glide = float(np.median(freq[-third:]) - np.median(freq[:third]))
+        if abs(glide) > OVER_FLOOR_MAX_GLIDE_HZ:
+            return f"its pitch glides ({glide:+.0f} Hz)"
+        if f0 < OVER_FLOOR_MIN_HZ:
+            return f"it sits low in the band ({f0:.0f} Hz)"
+        return ""
 
     def _judge(self, cand: _Candidate) -> Anchor | Rejection | None:
         if len(cand.frames) < 3:
@@ -321,16 +376,27 @@ class WhistleDetector:
         core = np.flatnonzero(level >= level.max() - CORE_DB)[:CORE_FRAMES]
         freq = np.asarray(cand.freq)
         core_spectra = np.asarray([cand.spectra[i] for i in core])
-        spectrum = blast_spectrum(core_spectra.mean(axis=0), statistics.median(freq[core].tolist()), self.layout)
+        mean, f_track = core_spectra.mean(axis=0), statistics.median(freq[core].tolist())
+        spectrum = blast_spectrum(mean, f_track, self.layout)
         f0 = spectrum.freq_hz
         conc, local, spread = spectrum.concentration, spectrum.local_concentration, spectrum.spread_concentration
         if not BAND_EDGE_HZ[0] <= f0 <= BAND_EDGE_HZ[1]:
             return reject(f"out of band ({f0:.0f} Hz)")
         tracked = tracked_spread(core_spectra, freq[core], self.layout)
-        if conc < MIN_CONCENTRATION or (local < MIN_LOCAL_CONCENTRATION and spread < MIN_SPREAD_CONCENTRATION
-                                        and tracked < MIN_TRACKED_SPREAD):
-            return reject(f"not tonal enough (concentration {local:.2f} within 1 kHz ({spread:.2f} with warble "
-                          f"spread, {tracked:.2f} tracking the peak), {conc:.2f} over 1-7.8 kHz)")
+        if not _tonal(conc, local, spread, tracked):
+            over = blast_spectrum(over_floor(mean[None], np.array([f_track]), self.layout)[0], f_track, self.layout)
+            over_tracked = tracked_spread(over_floor(core_spectra, freq[core], self.layout), freq[core], self.layout)
+            if not _tonal(over.concentration, over.local_concentration, over.spread_concentration, over_tracked,
+                          OVER_FLOOR_BARS):
+                return reject(f"not tonal enough (concentration {local:.2f} within 1 kHz ({spread:.2f} with warble "
+                              f"spread, {tracked:.2f} tracking the peak), {conc:.2f} over 1-7.8 kHz; over the "
+                              f"floor {over.local_concentration:.2f}, {over.spread_concentration:.2f}, "
+                              f"{over_tracked:.2f}, {over.concentration:.2f})")
+            doubt = self._doubt_over_floor(cand, f0, freq)
+            if doubt:
+                return reject(f"tonal only over the crowd floor, and {doubt}")
+            local, spread, tracked = over.local_concentration, over.spread_concentration, over_tracked
+            start = int(round(cand.onset_over_floor))
         partials = partial_count(core_spectra, freq[core], self.layout)
         if partials > MAX_PARTIALS and (seconds < RATTLE_SECONDS or conc < RATTLE_CONCENTRATION):
             return reject(f"voice-like comb of partials ({partials:.1f} near the peak)")

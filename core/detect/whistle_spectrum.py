@@ -78,3 +78,13 @@ def tracked_spread(spectra: np.ndarray, freqs_hz: np.ndarray, layout: BinLayout)
     seg = spectra[np.arange(len(k))[:, None], idx]
     own = seg[:, LOCAL_HALF_WIDTH - SPREAD_HALF_WIDTH:LOCAL_HALF_WIDTH + SPREAD_HALF_WIDTH + 1].sum(axis=1)
     return float(np.median(own / (seg.sum(axis=1) + 1e-20)))
+
+
+def over_floor(spectra: np.ndarray, freqs_hz: np.ndarray, layout: BinLayout) -> np.ndarray:
+    """Rows of ``spectra`` less each row's median within +-LOCAL_HALF_WIDTH bins of its peak at ``freqs_hz``
+    (clipped at 0): the line a whistle draws above a crowd's broadband floor, which otherwise dilutes every
+    concentration."""
+    k = np.round(freqs_hz / layout.hz_per_bin).astype(int)
+    idx = np.clip(k[:, None] + np.arange(-LOCAL_HALF_WIDTH, LOCAL_HALF_WIDTH + 1), 0, spectra.shape[1] - 1)
+    floor = np.median(spectra[np.arange(len(k))[:, None], idx], axis=1)
+    return np.maximum(spectra - floor[:, None], 0.0)
