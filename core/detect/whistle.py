@@ -11,7 +11,8 @@ whistle jumping between two pitches), the partials around its peak (a voice's ha
 ``whistle_spectrum``), and warble (a synthetic steady tone has none). A blast in a loud crowd, whose
 broadband floor dilutes those concentrations, is judged again on its spectra less their median within +-1 kHz
 (stricter bars), and then must also show a whistle's shape: a line-narrow onset, a held pitch, a pitch above
-the band's low edge (voices, mouth whistles and gear noise stand out of the floor too).
+the band's low edge (voices, mouth whistles and gear noise stand out of the floor too). A blast whose tonal
+frames are too sparse is judged if its line stands out of the band's median in enough of its frames.
 
 A candidate is judged once it has lasted DECIDE_FRAMES frames, with the frames seen so far, and again
 when it closes. A whistle found early is reported at once (its ``end`` so far) and reported again at
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from core.detect.whistle_features import BinLayout, FrameFeatures, frame_features
+from core.detect.whistle_features import LOCAL_HALF_WIDTH, BinLayout, FrameFeatures, frame_features
 from core.detect.whistle_spectrum import blast_spectrum, over_floor, partial_count, tracked_spread
 from core.model import Anchor, Rejection, SpectrumFrames
 
@@ -43,6 +44,10 @@ TONAL_PROMINENCE_DB = 12.0
 TONAL_CONCENTRATION = 0.40
 TONAL_LOCAL_CONCENTRATION = 0.5
 """A tonal frame: peak this far over the band's mean, and one of the two concentrations this high."""
+LINE_FILL_FRAMES = 256
+LINE_HALF_WIDTH = 8
+LINE_OVER_MEDIAN_DB = 12.0
+"""A candidate too sparse in tonal frames is still judged if its line is there often enough (``_line_fill``)."""
 GAP_FRAMES = 6
 MAX_JUMP_HZ = 450.0
 """A tonal frame joins the open candidate if it comes within GAP_FRAMES and MAX_JUMP_HZ of its last one."""
@@ -351,6 +356,18 @@ class WhistleDetector:
             return f"it sits low in the band ({f0:.0f} Hz)"
         return ""
 
+    def _line_fill(self, cand: _Candidate) -> float:
+        """Share of the candidate's first LINE_FILL_FRAMES frames in which a line within +-LINE_HALF_WIDTH bins of
+        its median pitch stands LINE_OVER_MEDIAN_DB over the median of the kept bins within +-1 kHz: a whistle
+        in a crowd is there in frames that fail the per-frame tonal test, as the crowd's whole band outweighs
+        its line. Only a blast tonal as it is (not just over the crowd floor) may rely on it."""
+        frames = np.arange(cand.start, min(cand.last, cand.start + LINE_FILL_FRAMES - 1) + 1)
+        rows = self._history[frames % HISTORY_FRAMES]
+        k = int(round(statistics.median(cand.freq) / self.layout.hz_per_bin)) - self.layout.history[0]
+        line = rows[:, max(k - LINE_HALF_WIDTH, 0):k + LINE_HALF_WIDTH + 1].max(axis=1)
+        floor = np.median(rows[:, max(k - LOCAL_HALF_WIDTH, 0):k + LOCAL_HALF_WIDTH + 1], axis=1)
+        return float(np.mean(line >= floor * 10 ** (LINE_OVER_MEDIAN_DB / 10)))
+
     def _judge(self, cand: _Candidate) -> Anchor | Rejection | None:
         if len(cand.frames) < 3:
             return None
@@ -369,7 +386,9 @@ class WhistleDetector:
         if span >= MAX_FRAMES:
             return reject(f"too long for a blast ({seconds:.1f} s)")
         if fill < MIN_FILL:
-            return reject(f"not tonal enough (fill {fill:.2f})")
+            line_fill = self._line_fill(cand)
+            if line_fill < MIN_FILL:
+                return reject(f"not tonal enough (fill {fill:.2f}, line fill {line_fill:.2f})")
         if cand.rise_db is not None and (cand.narrow_rise_db < MIN_RISE_DB or cand.rise_db < MIN_WIDE_RISE_DB):
             return reject(f"steady hum without onset (rise {cand.narrow_rise_db:.1f} dB)")
         level = np.asarray(cand.level)
@@ -392,7 +411,7 @@ class WhistleDetector:
                               f"spread, {tracked:.2f} tracking the peak), {conc:.2f} over 1-7.8 kHz; over the "
                               f"floor {over.local_concentration:.2f}, {over.spread_concentration:.2f}, "
                               f"{over_tracked:.2f}, {over.concentration:.2f})")
-            doubt = self._doubt_over_floor(cand, f0, freq)
+            doubt = "its tonal frames are sparse" if fill < MIN_FILL else self._doubt_over_floor(cand, f0, freq)
             if doubt:
                 return reject(f"tonal only over the crowd floor, and {doubt}")
             local, spread, tracked = over.local_concentration, over.spread_concentration, over_tracked
