@@ -252,3 +252,54 @@ def test_free_kick_and_card_are_never_placed_before_their_foul_whistle():
         engine.add_event(ev)
     engine.advance(int(3400 * RATE))
     assert engine.provisional(events[-1]) / RATE >= foul_t + settings.restart_min_delay_s - 1e-3
+
+
+def _referee_log(rng, n=40):
+    """Fouls whistled by one referee (short blasts around 2.9 kHz with a 2nd harmonic), logged ~2.5 s
+    late, and a few fans' whistles (long steady tones) nobody logs."""
+    anchors, events = [], []
+    for k, t in enumerate(np.linspace(60, 3000, n)):
+        f0 = float(rng.uniform(2700, 3100))
+        anchors.append(Anchor("whistle", int(t * RATE), int((t + rng.uniform(0.3, 0.45)) * RATE),
+                              float(rng.uniform(0.9, 1.0)), (f0, 2 * f0)))
+        events.append(LoggedEvent(f"f{k}", "foul", float(t + 2.5 + rng.normal(0, 0.6))))
+    for t in np.linspace(100, 2900, 8) + 20.0:
+        anchors.append(Anchor("whistle", int(t * RATE), int((t + 1.2) * RATE), 0.85, (3500.0,)))
+    return anchors, events
+
+
+def test_a_fans_whistle_where_the_clock_points_loses_to_the_referees_blast_before_it():
+    rng = np.random.default_rng(8)
+    anchors, events = _referee_log(rng)
+    foul_t, later = 3100.0, 3101.6
+    anchors.append(Anchor("whistle", int(foul_t * RATE), int((foul_t + 0.4) * RATE), 0.95, (2900.0, 5800.0)))
+    fan = Anchor("whistle", int(later * RATE), int((later + 1.2) * RATE), 0.85, (3500.0,))
+    p = sync_events(anchors + [fan], _logged_at_midpoint(anchors + [fan], events, later), RATE)[-1]
+    assert p.basis == "whistle" and p.n == int(foul_t * RATE)
+    assert "likely the referee's" in p.alternatives[0].why
+    # the same later whistle sounding like the referee's: the spoiler-averse choice keeps the later one
+    ref_like = Anchor("whistle", int(later * RATE), int((later + 0.4) * RATE), 0.95, (2900.0, 5800.0))
+    p = sync_events(anchors + [ref_like], _logged_at_midpoint(anchors + [ref_like], events, later), RATE)[-1]
+    assert p.n == int(later * RATE)
+
+
+def test_a_foul_typed_far_later_than_usual_still_finds_its_unclaimed_whistle():
+    rng = np.random.default_rng(9)
+    anchors, events = _foul_log(rng)
+    foul_t = 3300.0
+    anchors.append(Anchor("whistle", int(foul_t * RATE), int((foul_t + 0.5) * RATE), 0.9))
+    events.append(LoggedEvent("slow", "foul", foul_t + 2.5 + 6.0))  # typed 6 s later than this logger's habit
+    p = {p.event_id: p for p in sync_events(anchors, events, RATE)}["slow"]
+    assert p.basis == "whistle" and p.n == int(foul_t * RATE)
+
+
+def test_a_goal_stands_on_a_short_roar_the_detector_is_less_sure_of():
+    rng = np.random.default_rng(10)
+    anchors, events = _foul_log(rng)
+    goal_t, roar_t = 3200.0, 3200.5
+    anchors.append(Anchor("crowd_surge", int(roar_t * RATE), int((roar_t + 1.6) * RATE), 0.45,
+                          peak=int((roar_t + 1.0) * RATE), gain_lu=14.0))  # cut short: confidence under 0.5
+    events.append(LoggedEvent("goal", "goal", goal_t + 2.5 - 1.2))  # typed a little early
+    goal = {p.event_id: p for p in sync_events(anchors, events, RATE)}["goal"]
+    assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE)
+    assert -0.5 <= goal.n / RATE - goal_t <= 1.0

@@ -19,17 +19,20 @@ class AnchorIndex:
     times: np.ndarray
     weights: np.ndarray
     first_blast: np.ndarray  # no other anchor of the kind shortly before
+    clutter_per_s: float  # anchors of the kind that belong to no logged event, per second
 
     @staticmethod
-    def build(anchors: list[Anchor], rate: int, lead_s: float, pattern_gap_s: float) -> AnchorIndex:
-        """Index ``anchors``; an anchor's action time is its onset minus ``lead_s``."""
+    def build(anchors: list[Anchor], rate: int, lead_s: float, pattern_gap_s: float,
+              clutter_per_s: float) -> AnchorIndex:
+        """Index ``anchors``; an anchor's action time is its onset minus ``lead_s``; its weight is its
+        confidence."""
         anchors = sorted(anchors, key=lambda a: a.start)
         starts = np.array([a.start / rate for a in anchors])
         ends = np.array([a.end / rate for a in anchors])
         gaps = starts[1:] - np.maximum.accumulate(ends)[:-1] if len(anchors) else np.zeros(0)
         first = np.concatenate([[True], gaps > pattern_gap_s]) if len(anchors) else np.zeros(0, bool)
         weights = np.clip([a.confidence for a in anchors], 0.05, 1.0) if anchors else np.zeros(0)
-        return AnchorIndex(tuple(anchors), starts - lead_s, np.asarray(weights, float), first)
+        return AnchorIndex(tuple(anchors), starts - lead_s, np.asarray(weights, float), first, clutter_per_s)
 
     def between(self, lo: float, hi: float, first_only: bool = False) -> np.ndarray:
         """Indices of anchors whose action time lies in [lo, hi]."""
@@ -67,21 +70,20 @@ def hypotheses(event_type: str, predicted: float, index: AnchorIndex | None, tim
     """Weigh every anchor near the clock-based prediction against the chance that none was detected.
 
     An anchor's weight is the logger's lateness density at its deviation from the prediction times the
-    anchor's own confidence, against a background of unrelated anchors (``clutter_per_s``; a goal's
-    roars are far rarer than surges, ``roar_clutter_per_s``); ``keep``
+    anchor's own weight (its confidence, or how much likelier its features are for the anchor an event
+    stands on than for clutter), against the index's background of unrelated anchors; ``keep``
     scales each anchor by the chance that no other logged event owns it.
     """
     sigma = float(np.hypot(timing.spread_s, map_sd))
     if index is None:
         return Hypotheses(None, np.zeros(0, int), np.zeros(0), np.ones(1), predicted, sigma)
-    late_side = max(10.0 * sigma, 8.0)  # a very late entry puts its anchor far before the prediction
+    late_side = max(10.0 * sigma, 5.0 * settings.late_tail_s)  # a very late entry's anchor is far before the prediction
     picks = index.between(predicted - late_side, predicted + 6.0, first_only=event_type in PATTERN_TYPES)
     times = index.times[picks]
     dens = timing.density(predicted - times, map_sd)
     p_det = {"goal": settings.surge_detect_p, "shot": settings.shot_surge_p}.get(event_type,
                                                                                  settings.whistle_detect_p)
-    clutter = settings.roar_clutter_per_s if event_type == "goal" else settings.clutter_per_s
-    like = p_det * index.weights[picks] * dens / clutter
+    like = p_det * index.weights[picks] * dens / index.clutter_per_s
     if keep is not None:
         like = like * keep[picks]
     probs = np.concatenate([like, [1.0 - p_det]])

@@ -44,7 +44,7 @@ class LatenessModel:
         s = self.spread_for(event_type, settings)
         k0 = settings.lateness_prior_events
         total = len(self.z) + k0
-        late = _LATE_TAIL * max(s, 0.5)
+        late = _late_tail(max(s, 0.5), settings.late_tail_s)
         dev = np.concatenate([self.z * s, _PRIOR_Z * s, _EARLY_TAIL, late])
         w = np.concatenate([np.ones(len(self.z)), _PRIOR_W * k0,
                             np.full(len(_EARLY_TAIL), total * settings.early_entry_share / len(_EARLY_TAIL)),
@@ -56,8 +56,16 @@ _PRIOR_Z = np.linspace(-2.5, 2.5, 21)
 _PRIOR_W = np.exp(-0.5 * _PRIOR_Z**2) / np.exp(-0.5 * _PRIOR_Z**2).sum()
 _EARLY_TAIL = -np.linspace(1.0, 6.0, 11)
 """Entries typed before the action (seconds before the prediction)."""
-_LATE_TAIL = np.linspace(2.0, 10.0, 17)
-"""Entries typed very late: the lognormal's long tail, in units of the type's spread."""
+
+
+def _late_tail(spread: float, scale_s: float) -> np.ndarray:
+    """Entries typed very late, the lognormal's long tail: from 2 spreads after the prediction on, an
+    exponential tail of ``scale_s`` (equal-weight samples at its quantiles)."""
+    q = (np.arange(_TAIL_SAMPLES) + 0.5) / _TAIL_SAMPLES
+    return 2.0 * spread - scale_s * np.log1p(-q)
+
+
+_TAIL_SAMPLES = 64
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,13 +26,16 @@ class SyncSettings:
     lateness_prior_events: float = 4.0
     early_entry_share: float = 0.04
     late_tail_share: float = 0.03
+    late_tail_s: float = 4.0  # scale of the (exponential) tail of very late entries beyond the typical time
     jump_cost: float = 6.0
     # detection model
     whistle_detect_p: float = 0.95
     surge_detect_p: float = 0.9
     shot_surge_p: float = 0.4
-    clutter_per_s: float = 0.02
-    roar_min_confidence: float = 0.5  # a goal stands only on a surge this confident (a roar, not an "ooh")
+    clutter_per_s: float = 0.02  # the prior; a match's own whistle clutter rate is learned (core.sync.referee)
+    referee_prior_count: float = 3.0  # pseudo-examples of the broad prior behind each learned whistle class
+    roar_min_confidence: float = 0.4  # a goal stands only on a surge this confident (a roar, not an "ooh"; a
+    # roar cut short by the detector scores ~0.45)
     roar_clutter_per_s: float = 0.001  # roars that are no goal are rare
     goal_surge_lead_s: float = 0.2
     goal_lead_spread_s: float = 0.8

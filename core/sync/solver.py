@@ -17,6 +17,7 @@ from core.sync.choice import Choice, choose, clock_margin
 from core.sync.clock_map import ClockMap, Observation, fit_clock_map
 from core.sync.lateness import LatenessModel, learn_lateness
 from core.sync.proposal import Candidate, Proposal
+from core.sync.referee import features, learn_referee
 from core.sync.roles import CARD_TYPES, CROWD_TYPES, MAP_TYPES, PATTERN_TYPES
 from core.sync.settings import SyncSettings
 
@@ -50,12 +51,13 @@ class Solution:
 def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
           settings: SyncSettings) -> Solution:
     """Estimate the clock map and lateness from all pairs, then place every event."""
-    whistles = AnchorIndex.build([a for a in anchors if a.kind == "whistle"], rate, 0.0, settings.pattern_gap_s)
+    whistles = AnchorIndex.build([a for a in anchors if a.kind == "whistle"], rate, 0.0, settings.pattern_gap_s,
+                                 settings.clutter_per_s)
     surges = AnchorIndex.build([a for a in anchors if a.kind == "crowd_surge"], rate,
-                               settings.goal_surge_lead_s, settings.pattern_gap_s)
+                               settings.goal_surge_lead_s, settings.pattern_gap_s, settings.clutter_per_s)
     roars = AnchorIndex.build([a for a in anchors if a.kind == "crowd_surge"
                                and a.confidence >= settings.roar_min_confidence], rate,
-                              settings.goal_surge_lead_s, settings.pattern_gap_s)
+                              settings.goal_surge_lead_s, settings.pattern_gap_s, settings.roar_clutter_per_s)
     obs = _observations(events, whistles, surges, roars, MAP_TYPES)
     learn_obs = obs + _observations(events, whistles, surges, roars, CROWD_TYPES - MAP_TYPES)
     lateness = LatenessModel()
@@ -68,25 +70,29 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     shifts = {t: lateness.shift_for(t) for t in types}
     margins = {t: clock_margin(tm.dev, tm.w, settings) for t, tm in timings.items()}
 
-    def weigh(ev: LoggedEvent, claims: dict | None) -> Hypotheses:
-        index = None if ev.type in CARD_TYPES else anchor_for(ev.type, whistles, surges, roars)
+    def weigh(ev: LoggedEvent, claims: dict | None, whistle_index: AnchorIndex) -> Hypotheses:
+        index = None if ev.type in CARD_TYPES else anchor_for(ev.type, whistle_index, surges, roars)
         predicted = cmap.media_time(ev.t) - shifts[ev.type]
         keep = None if claims is None or index is None else _unclaimed(ev, index, first[ev.id].picks, claims)
         return hypotheses(ev.type, predicted, index, timings[ev.type], settings, cmap.spread_s, keep)
 
-    first = {ev.id: weigh(ev, None) for ev in events}
+    first = {ev.id: weigh(ev, None, whistles) for ev in events}
     claims: dict[tuple[int, int], list[tuple[LoggedEvent, float]]] = {}
+    claimed = np.zeros(len(whistles.anchors))
     for ev in events:
         h = first[ev.id]
+        if h.index is whistles:
+            np.add.at(claimed, *(_runs(whistles, h.picks, h.probs[:-1]) if ev.type in PATTERN_TYPES
+                                 else (h.picks, h.probs[:-1])))
         for k, j in enumerate(h.picks):
             if h.probs[k] > 0.05:
-                claims.setdefault((id(h.index), int(j)), []).append((ev, float(h.probs[k])))
+                claims.setdefault((id(h.index.anchors), int(j)), []).append((ev, float(h.probs[k])))
+    referee = _by_referee_likeness(whistles, claimed, rate, settings)
     proposals = {}
     for ev in events:
-        h = weigh(ev, claims)
+        h = weigh(ev, claims, referee)
         margin, tm = margins[ev.type], timings[ev.type]
-        proposals[ev.id] = _proposal(ev, h, choose(h, margin, tm.dev, tm.w, settings), cmap, whistles, rate,
-                                     settings)
+        proposals[ev.id] = _proposal(ev, h, choose(h, margin, tm.dev, tm.w, settings), cmap, rate, settings)
     causes = Causes(events, proposals)
     for ev in events:
         if ev.type in CAUSED_TYPES:
@@ -137,11 +143,34 @@ def _after_its_cause(ev: LoggedEvent, causes: Causes, proposals: dict[str, Propo
     return replace(own, n=floor, basis="whistle", anchor=whistle, why=why, early_risk=False)
 
 
+def _by_referee_likeness(whistles: AnchorIndex, claimed: np.ndarray, rate: int,
+                         settings: SyncSettings) -> AnchorIndex:
+    """The whistles weighed by how much likelier their features are for the referee than for clutter
+    (learned from which whistles the logged events claim), against the match's clutter rate."""
+    if not whistles.anchors:
+        return whistles
+    span_s = (max(a.end for a in whistles.anchors) - whistles.anchors[0].start) / rate
+    model = learn_referee(features(whistles.anchors, rate), claimed, span_s, settings.referee_prior_count,
+                          settings.clutter_per_s)
+    return replace(whistles, weights=model.ratio, clutter_per_s=model.clutter_per_s)
+
+
+def _runs(whistles: AnchorIndex, picks: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pick (the first blast of a half- or full-time pattern) widened to the whole run of blasts it
+    starts, with its probability: every blast of a pattern is the referee's."""
+    first = np.flatnonzero(whistles.first_blast)
+    ends = np.r_[first[1:], len(whistles.anchors)]
+    runs = [np.arange(j, ends[np.searchsorted(first, j)]) for j in picks]
+    if not runs:
+        return picks, probs
+    return np.concatenate(runs), np.concatenate([np.full(len(r), p) for r, p in zip(runs, probs)])
+
+
 def _unclaimed(ev: LoggedEvent, index: AnchorIndex, picks: np.ndarray, claims: dict) -> np.ndarray:
     """Per anchor, the chance that no other logged event owns it."""
     keep = np.ones(len(index.anchors))
     for j in picks:
-        for other, p in claims.get((id(index), int(j)), ()):
+        for other, p in claims.get((id(index.anchors), int(j)), ()):
             if other.id != ev.id and not _may_share(ev, other):
                 keep[j] *= 1.0 - p
     return keep
@@ -165,9 +194,9 @@ def _observations(events: Sequence[LoggedEvent], whistles: AnchorIndex, surges: 
     return obs
 
 
-def _proposal(ev: LoggedEvent, h: Hypotheses, c: Choice, cmap: ClockMap, whistles: AnchorIndex, rate: int,
+def _proposal(ev: LoggedEvent, h: Hypotheses, c: Choice, cmap: ClockMap, rate: int,
               settings: SyncSettings) -> Proposal:
-    alternatives = tuple(_candidate(h, i, cmap, whistles, c.clock_t - h.predicted, rate) for i in c.order[:5])
+    alternatives = tuple(_candidate(h, i, cmap, c.clock_t - h.predicted, rate) for i in c.order[:5])
     chosen = alternatives[0]
     basis = chosen.basis if chosen.basis != "clock" or cmap.pairs else "none"
     return Proposal(
@@ -177,13 +206,14 @@ def _proposal(ev: LoggedEvent, h: Hypotheses, c: Choice, cmap: ClockMap, whistle
     )
 
 
-def _candidate(h: Hypotheses, i: int, cmap: ClockMap, whistles: AnchorIndex, margin: float,
-               rate: int) -> Candidate:
+def _candidate(h: Hypotheses, i: int, cmap: ClockMap, margin: float, rate: int) -> Candidate:
     if i < 0:
         return Candidate(int(round((h.predicted + margin) * rate)), "clock", float(h.probs[-1]), None,
                          f"clock map ({cmap.offset_s:+.2f} s, {cmap.drift_ppm:+.0f} ppm), typical lateness, "
                          f"{margin:+.2f} s safety margin")
     anchor = h.index.anchors[h.picks[i]]
-    basis = "whistle" if h.index is whistles else "crowd"
+    basis = "whistle" if anchor.kind == "whistle" else "crowd"
+    sound = (f"; sounds {h.index.weights[h.picks[i]]:.2g}x as likely the referee's as a stray whistle"
+             if basis == "whistle" else "")
     return Candidate(int(round(h.times[i] * rate)), basis, float(h.probs[i]), anchor,
-                     f"{basis} {h.predicted - h.times[i]:+.2f} s from the clock prediction")
+                     f"{basis} {h.predicted - h.times[i]:+.2f} s from the clock prediction{sound}")
