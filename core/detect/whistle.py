@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from core.detect.whistle_features import LOCAL_HALF_WIDTH, BinLayout, FrameFeatures, frame_features
-from core.detect.whistle_spectrum import blast_spectrum, over_floor, partial_count, tracked_spread
+from core.detect.whistle_spectrum import below_db, blast_spectrum, over_floor, partial_count, tracked_spread
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 256
@@ -87,9 +87,11 @@ harmonics (commentary, PA) stand out of the floor too, if less than a whistle.""
 OVER_FLOOR_MIN_LINE_RISE_DB = 2.5
 OVER_FLOOR_MAX_GLIDE_HZ = 150.0
 OVER_FLOOR_MIN_HZ = 2000.0
+OVER_FLOOR_MAX_BELOW_DB = 9.0
 """A blast tonal only once each spectrum's median within +-1 kHz is taken off (a whistle in a loud crowd) must
 also rise this much more in its narrow band than in its wide band, keep the median pitch of its last third
-within this of its first third, and sit at or above this frequency."""
+within this of its first third, sit at or above this frequency, and have at most this much more energy over
+the floor from 300 Hz up to ~375 Hz under it (``whistle_spectrum.below_db``) than in its line."""
 HARMONIC_DB = -30.0
 """A 2nd harmonic above this (relative to the fundamental) is reported in ``freqs_hz``."""
 REONSET_DB = 15.0
@@ -336,13 +338,14 @@ class WhistleDetector:
             out.append(result)
 
     @staticmethod
-    def _doubt_over_floor(cand: _Candidate, f0: float, freq: np.ndarray) -> str:
+    def _doubt_over_floor(cand: _Candidate, f0: float, freq: np.ndarray, below: float) -> str:
         """Why a blast that is tonal only over the crowd's floor is not a whistle ('' if nothing speaks against).
 
         Such a line may be a crowd voice's harmonic, a fan's mouth whistle, or gear noise: demand what a pea
         whistle shows and they do not. Its onset lifts the line well above its +-400 Hz neighbourhood (a
         broadband onset, voice formants or gear clatter, lifts both alike), its pitch holds (a voice or a mouth
-        whistle glides), and it sits above the low edge of the band where voices' harmonics crowd.
+        whistle glides), it sits above the low edge of the band where voices' harmonics crowd, and what stands
+        over the floor below it (``below``, dB relative to the line: a voice's lower harmonics) is not much more.
         """
         if cand.rise_db is None:
             return "its onset is not seen"
@@ -354,6 +357,8 @@ class WhistleDetector:
             return f"its pitch glides ({glide:+.0f} Hz)"
         if f0 < OVER_FLOOR_MIN_HZ:
             return f"it sits low in the band ({f0:.0f} Hz)"
+        if below > OVER_FLOOR_MAX_BELOW_DB:
+            return f"more stands out below it ({below:+.1f} dB), as under a voice's harmonic"
         return ""
 
     def _line_fill(self, cand: _Candidate) -> float:
@@ -403,7 +408,8 @@ class WhistleDetector:
             return reject(f"out of band ({f0:.0f} Hz)")
         tracked = tracked_spread(core_spectra, freq[core], self.layout)
         if not _tonal(conc, local, spread, tracked):
-            over = blast_spectrum(over_floor(mean[None], np.array([f_track]), self.layout)[0], f_track, self.layout)
+            over_mean = over_floor(mean[None], np.array([f_track]), self.layout)[0]
+            over = blast_spectrum(over_mean, f_track, self.layout)
             over_tracked = tracked_spread(over_floor(core_spectra, freq[core], self.layout), freq[core], self.layout)
             if not _tonal(over.concentration, over.local_concentration, over.spread_concentration, over_tracked,
                           OVER_FLOOR_BARS):
@@ -411,7 +417,8 @@ class WhistleDetector:
                               f"spread, {tracked:.2f} tracking the peak), {conc:.2f} over 1-7.8 kHz; over the "
                               f"floor {over.local_concentration:.2f}, {over.spread_concentration:.2f}, "
                               f"{over_tracked:.2f}, {over.concentration:.2f})")
-            doubt = "its tonal frames are sparse" if fill < MIN_FILL else self._doubt_over_floor(cand, f0, freq)
+            doubt = ("its tonal frames are sparse" if fill < MIN_FILL
+                     else self._doubt_over_floor(cand, f0, freq, below_db(over_mean, f0, self.layout)))
             if doubt:
                 return reject(f"tonal only over the crowd floor, and {doubt}")
             local, spread, tracked = over.local_concentration, over.spread_concentration, over_tracked

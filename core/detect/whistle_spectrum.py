@@ -88,3 +88,18 @@ def over_floor(spectra: np.ndarray, freqs_hz: np.ndarray, layout: BinLayout) -> 
     idx = np.clip(k[:, None] + np.arange(-LOCAL_HALF_WIDTH, LOCAL_HALF_WIDTH + 1), 0, spectra.shape[1] - 1)
     floor = np.median(spectra[np.arange(len(k))[:, None], idx], axis=1)
     return np.maximum(spectra - floor[:, None], 0.0)
+
+
+BELOW_FROM_HZ = 300.0
+BELOW_GAP_BINS = 12
+"""``below_db`` sums from BELOW_FROM_HZ up to BELOW_GAP_BINS bins (~375 Hz) under the peak."""
+
+
+def below_db(power: np.ndarray, freq_hz: float, layout: BinLayout) -> float:
+    """Energy of ``power`` from BELOW_FROM_HZ up to BELOW_GAP_BINS under the peak at ``freq_hz``, relative to the
+    peak's own +-PEAK_HALF_WIDTH bins, in dB: a voice's harmonic in the whistle band comes with far stronger
+    lower harmonics and formants, a whistle with nothing of its own below it."""
+    k = int(round(freq_hz / layout.hz_per_bin))
+    lo = int(round(BELOW_FROM_HZ / layout.hz_per_bin))
+    below = float(power[lo:max(k - BELOW_GAP_BINS, lo)].sum())
+    return float(10 * np.log10((below + 1e-20) / (_cluster(power, k, PEAK_HALF_WIDTH) + 1e-20)))
