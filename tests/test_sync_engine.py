@@ -9,6 +9,7 @@ from core.model import Anchor, LoggedEvent
 from core.sync.clock_map import Observation, fit_clock_map
 from core.sync.engine import SyncEngine
 from core.sync.offline import sync_events
+from core.sync.referee import features, learn_referee
 from core.sync.roles import WHISTLE_TYPES
 from core.sync.settings import SyncSettings
 from core.sync.solver import solve
@@ -303,3 +304,30 @@ def test_a_goal_stands_on_a_short_roar_the_detector_is_less_sure_of():
     goal = {p.event_id: p for p in sync_events(anchors, events, RATE)}["goal"]
     assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE)
     assert -0.5 <= goal.n / RATE - goal_t <= 1.0
+
+
+def test_an_entry_of_an_unanchored_type_on_an_unclaimed_referee_whistle_is_placed_on_it():
+    rng = np.random.default_rng(11)
+    anchors, events = _referee_log(rng)
+    foul_t, fan_t = 3100.0, 3300.0
+    anchors.append(Anchor("whistle", int(foul_t * RATE), int((foul_t + 0.4) * RATE), 0.95, (2900.0, 5800.0)))
+    anchors.append(Anchor("whistle", int(fan_t * RATE), int((fan_t + 1.2) * RATE), 0.85, (3500.0,)))
+    events += [LoggedEvent("mistyped", "throw_in", foul_t + 2.5),  # the foul, logged as a throw-in
+               LoggedEvent("throw", "throw_in", fan_t + 2.5)]  # a throw-in as a fan whistles
+    props = {p.event_id: p for p in sync_events(anchors, events, RATE)}
+    assert props["mistyped"].basis == "whistle" and props["mistyped"].n == int(foul_t * RATE)
+    assert "mistyped" in props["mistyped"].why
+    assert props["throw"].basis == "clock"
+
+
+def test_referee_likeness_is_learned_from_the_claimed_whistles_and_no_whistle_vouches_for_itself():
+    rng = np.random.default_rng(12)
+    refs = [Anchor("whistle", 0, int(rng.uniform(0.3, 0.45) * RATE), float(rng.uniform(0.9, 1.0)),
+                   (f0, 2 * f0)) for f0 in rng.uniform(2700, 3100, 30)]
+    fan = Anchor("whistle", 0, int(1.2 * RATE), 0.8, (3900.0,))
+    lone = Anchor("whistle", 0, int(1.3 * RATE), 0.8, (3950.0,))  # the log happens to point at it
+    claimed = np.r_[np.full(30, 0.95), 0.0, 0.9]
+    model = learn_referee(features(refs + [fan, lone], RATE), claimed, 3000.0, 3.0, 0.02)
+    assert np.all(model.ratio[:30] > 3.0)
+    assert model.ratio[30] < 0.2 and model.ratio[31] < 0.2
+    assert 0.0005 < model.clutter_per_s < 0.003  # about 4 unclaimed in 3000 s, with the prior

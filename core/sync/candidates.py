@@ -66,13 +66,16 @@ def anchor_for(event_type: str, whistles: AnchorIndex, surges: AnchorIndex,
 
 
 def hypotheses(event_type: str, predicted: float, index: AnchorIndex | None, timing: Timing,
-               settings: SyncSettings, map_sd: float = 0.0, keep: np.ndarray | None = None) -> Hypotheses:
+               settings: SyncSettings, map_sd: float = 0.0, keep: np.ndarray | None = None,
+               prior: float = 1.0) -> Hypotheses:
     """Weigh every anchor near the clock-based prediction against the chance that none was detected.
 
     An anchor's weight is the logger's lateness density at its deviation from the prediction times the
     anchor's own weight (its confidence, or how much likelier its features are for the anchor an event
     stands on than for clutter), against the index's background of unrelated anchors; ``keep``
-    scales each anchor by the chance that no other logged event owns it.
+    scales each anchor by the chance that no other logged event owns it. ``prior`` is the chance that
+    the event stands on an anchor of the index at all (below 1 for an event that does only when it was
+    logged with the wrong type).
     """
     sigma = float(np.hypot(timing.spread_s, map_sd))
     if index is None:
@@ -83,9 +86,9 @@ def hypotheses(event_type: str, predicted: float, index: AnchorIndex | None, tim
     dens = timing.density(predicted - times, map_sd)
     p_det = {"goal": settings.surge_detect_p, "shot": settings.shot_surge_p}.get(event_type,
                                                                                  settings.whistle_detect_p)
-    like = p_det * index.weights[picks] * dens / index.clutter_per_s
+    like = prior * p_det * index.weights[picks] * dens / index.clutter_per_s
     if keep is not None:
         like = like * keep[picks]
-    probs = np.concatenate([like, [1.0 - p_det]])
+    probs = np.concatenate([like, [1.0 - prior * p_det]])
     spread = {"goal": settings.goal_lead_spread_s, "shot": settings.shot_lead_spread_s}.get(event_type, 0.0)
     return Hypotheses(index, picks, times, probs / probs.sum(), predicted, sigma, spread)

@@ -1,13 +1,13 @@
 """Which whistle detections sound like this match's referee, learned from the match itself.
 
 A logged whistle event's anchor is the referee's blast; the other whistle detections (fans', slide and
-far-away whistles) are clutter. Their features differ: the referee's blasts share a whistle, a typical
-length and a clean tone, a fan's whistle is often longer, steadier or fainter. The whistles the clock
-and the log already pair confidently with logged events show what the referee sounds like in this
-match; the whistles no event claims show what the clutter sounds like. Each detection gets the
-likelihood ratio of its features under the two (kernel densities over every detection, weighted by
-its chance of being claimed or not, so two detections that sound alike get alike ratios; each shrunk
-towards a broad prior when it has few examples) and the rate of clutter per second.
+far-away whistles) are clutter. The referee's blasts share a whistle, typical lengths and a clean,
+confident tone; clutter can sound like anything. The whistles the clock and the log already pair with
+logged events show what the referee sounds like in this match: each detection gets the likelihood
+ratio of its features under that (a kernel density over the claimed detections, leaving the detection
+itself out so a fan's whistle the log happened to point at does not vouch for itself, shrunk towards
+a broad prior while few are claimed) against the broad prior, and the match's clutter rate is the
+count of unclaimed detections per second.
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ BANDWIDTH = np.array([0.1, 0.3, 0.1])
 """Kernel widths of (confidence, log duration, log fundamental)."""
 
 SPAN = np.array([0.5, np.log(8.0 / 0.08), np.log(4450.0 / 1850.0)])
-"""Ranges of the broad prior over the same features (a detection's confidence is 0.5-1)."""
+"""Ranges of the broad prior over the same features (a detection's confidence is 0.5-1); the 2nd harmonic
+is there or not with even odds."""
 
 MIN_LR, MAX_LR = 0.02, 50.0
 """A single detection's features never decide alone beyond these odds."""
@@ -31,7 +32,7 @@ MIN_LR, MAX_LR = 0.02, 50.0
 @dataclass(frozen=True, slots=True)
 class RefereeModel:
     """Per whistle detection (index order), how much likelier its features are for the referee than
-    for clutter, and the clutter rate (non-referee detections per second)."""
+    for clutter, and the clutter rate (detections no logged event claims, per second)."""
 
     ratio: np.ndarray
     clutter_per_s: float
@@ -50,24 +51,20 @@ def learn_referee(x: np.ndarray, claimed: np.ndarray, span_s: float, prior_count
                   prior_clutter_per_s: float) -> RefereeModel:
     """Likelihood ratios referee/clutter from features ``x`` (see :func:`features`) and each detection's
     chance ``claimed`` of being some logged event's referee blast; ``prior_count`` pseudo-examples of the
-    broad prior per class and of ``prior_clutter_per_s`` over ``span_s`` seconds."""
+    broad prior behind the referee's density and of ``prior_clutter_per_s`` over ``span_s`` seconds."""
     n = len(x)
     if n == 0:
         return RefereeModel(np.zeros(0), prior_clutter_per_s)
     ref_w = np.clip(claimed, 0.0, 1.0)
-    other_w = 1.0 - ref_w
     cont = x[:, :3]
     z = (cont[:, None, :] - cont[None, :, :]) / BANDWIDTH
     kern = np.exp(-0.5 * (z**2).sum(-1)) / np.prod(BANDWIDTH * np.sqrt(2 * np.pi))
+    np.fill_diagonal(kern, 0.0)  # leave one out: a detection the log claims does not vouch for itself
     same_harm = x[:, 3][:, None] == x[:, 3][None, :]
+    total = ref_w.sum() - ref_w
+    harm = ((same_harm * ref_w[None, :]).sum(1) - ref_w + 0.5 * prior_count) / (total + prior_count)
     flat = 1.0 / np.prod(SPAN)
-
-    def density(w: np.ndarray) -> np.ndarray:
-        total = w.sum()
-        harm = ((same_harm * w[None, :]).sum(1) + 0.5 * prior_count) / (total + prior_count)
-        cont_d = (kern @ w + prior_count * flat) / (total + prior_count)
-        return cont_d * harm
-
-    ratio = np.clip(density(ref_w) / density(other_w), MIN_LR, MAX_LR)
-    clutter = (other_w.sum() + prior_count) / (span_s + prior_count / prior_clutter_per_s)
+    referee = (kern @ ref_w + prior_count * flat) / (total + prior_count) * harm
+    ratio = np.clip(referee / (flat * 0.5), MIN_LR, MAX_LR)
+    clutter = (n - ref_w.sum() + prior_count) / (span_s + prior_count / prior_clutter_per_s)
     return RefereeModel(ratio, float(clutter))

@@ -26,6 +26,7 @@ class SyncSettings:
     lateness_prior_events: float = 4.0
     early_entry_share: float = 0.04
     late_tail_share: float = 0.03
+    mistyped_share: float = 0.01  # entries logged with the wrong type (one of an unanchored type on a whistle)
     late_tail_s: float = 4.0  # scale of the (exponential) tail of very late entries beyond the typical time
     jump_cost: float = 6.0
     # detection model

@@ -18,12 +18,15 @@ from core.sync.clock_map import ClockMap, Observation, fit_clock_map
 from core.sync.lateness import LatenessModel, learn_lateness
 from core.sync.proposal import Candidate, Proposal
 from core.sync.referee import features, learn_referee
-from core.sync.roles import CARD_TYPES, CROWD_TYPES, MAP_TYPES, PATTERN_TYPES
+from core.sync.roles import CARD_TYPES, CROWD_TYPES, MAP_TYPES, PATTERN_TYPES, WHISTLE_TYPES
 from core.sync.settings import SyncSettings
 
 MAP_WINDOW_S = 60.0
 """Anchors this far either side of a logged time may pair with it when fitting the clock map."""
 
+
+MISTYPE_WINDOW_S = 30.0
+"""Whistles this far either side of an unanchored event's prediction are weighed as its mistyped anchor."""
 
 CAUSE_WINDOW_S = 90.0
 """A card's foul (a free kick's foul or offside) is the last whistled one logged at most this long before it."""
@@ -73,7 +76,13 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     def weigh(ev: LoggedEvent, claims: dict | None, whistle_index: AnchorIndex) -> Hypotheses:
         index = None if ev.type in CARD_TYPES else anchor_for(ev.type, whistle_index, surges, roars)
         predicted = cmap.media_time(ev.t) - shifts[ev.type]
-        keep = None if claims is None or index is None else _unclaimed(ev, index, first[ev.id].picks, claims)
+        if claims is None or (index is None and ev.type in MAP_TYPES):
+            return hypotheses(ev.type, predicted, index, timings[ev.type], settings, cmap.spread_s)
+        if index is None:  # no anchor of its own: a referee's whistle nobody claims may mean a mistyped entry
+            near = whistle_index.between(predicted - MISTYPE_WINDOW_S, predicted + MISTYPE_WINDOW_S)
+            return hypotheses(ev.type, predicted, whistle_index, timings[ev.type], settings, cmap.spread_s,
+                              _unclaimed(ev, whistle_index, near, claims), settings.mistyped_share)
+        keep = _unclaimed(ev, index, first[ev.id].picks, claims)
         return hypotheses(ev.type, predicted, index, timings[ev.type], settings, cmap.spread_s, keep)
 
     first = {ev.id: weigh(ev, None, whistles) for ev in events}
@@ -199,9 +208,12 @@ def _proposal(ev: LoggedEvent, h: Hypotheses, c: Choice, cmap: ClockMap, rate: i
     alternatives = tuple(_candidate(h, i, cmap, c.clock_t - h.predicted, rate) for i in c.order[:5])
     chosen = alternatives[0]
     basis = chosen.basis if chosen.basis != "clock" or cmap.pairs else "none"
+    why = c.why
+    if basis == "whistle" and ev.type not in WHISTLE_TYPES:
+        why = f"logged as {ev.type}, but a referee's whistle no other entry claims fits it (a mistyped entry?): {why}"
     return Proposal(
         event_id=ev.id, type=ev.type, t_logged=ev.t, n=int(round(c.t * rate)), confidence=c.confidence,
-        basis=basis, anchor=chosen.anchor, alternatives=alternatives, why=c.why,
+        basis=basis, anchor=chosen.anchor, alternatives=alternatives, why=why,
         early_risk=c.early_p > settings.early_risk_p,
     )
 
