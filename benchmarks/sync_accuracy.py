@@ -96,6 +96,23 @@ def detector_check(anchors: list[Anchor], truth, meta: dict) -> dict[str, list]:
     return out
 
 
+def miss_cause(p, real, anchors: list[Anchor], meta: dict) -> str:
+    """Why a whistle-anchored event or goal was placed more than 1 s off: what the engine was given."""
+    if p.event_id in {w["id"] for w in meta["logger"]["mistakes"]["wrong_type"]}:
+        return "logged with the wrong type"
+    kind = "whistle" if real.type in WHISTLE_TYPES else "crowd_surge"
+    lo, hi = (-0.1, 0.1) if kind == "whistle" else (-0.5, 3.0)
+    if not any(a.kind == kind and lo <= a.start / RATE - real.t <= hi for a in anchors):
+        return "no anchor detected"
+    if p.anchor is None:
+        return "anchor detected, clock chosen"
+    t = p.anchor.start / RATE
+    lures = [(d["t"] - 0.3, d["t_end"]) for d in meta["distractors"] if d["whistle_like"]]
+    if p.anchor.kind == "whistle" and any(a <= t <= b for a, b in lures):
+        return "a whistle-like distractor chosen"
+    return "another anchor chosen"
+
+
 TRADE_OFF_COSTS = (0.0, 4.0, 8.0, 16.0)
 """early_cost settings compared in the trade-off table (issue 4's symmetric targets vs issue 10's spoilers)."""
 
@@ -162,6 +179,7 @@ def main() -> int:
     calib, agree, latency, first_right, sync_time = [], [], [], [], 0.0
     detectors: dict[str, list] = {}
     goal_spoilers: list[str] = []
+    causes: dict[str, dict[str, int]] = {"whistle-anchored": {}, "goal": {}}
     for seed in seeds:
         t0 = time.time()
         folder = prepared(seed, args.minutes, args.redetect)
@@ -183,7 +201,11 @@ def main() -> int:
             if real is None:
                 continue
             e = p.n / RATE - real.t
-            groups.setdefault(group_of(real.type), []).append(e)
+            group = group_of(real.type)
+            groups.setdefault(group, []).append(e)
+            if group in causes and abs(e) > 1.0:
+                why = miss_cause(p, real, anchors, meta)
+                causes[group][why] = causes[group].get(why, 0) + 1
             if real.type == "goal" and e < -0.5:
                 anchor = "none" if p.anchor is None else f"{p.anchor.kind} {p.anchor.start / RATE - real.t:+.2f} s"
                 goal_spoilers.append(f"seed {seed} {p.event_id}: logged as {p.type}, {p.basis}, anchor {anchor}, "
@@ -229,6 +251,10 @@ def main() -> int:
         s = error_stats(errs)
         print(f"  {name:17s} n={s['n']:4d}  <=250ms {s['success_250ms']:.2%}  <=1s {s['success_1000ms']:.2%}  "
               f"median|e| {s['median_abs_s']:.3f} s  mean signed {s['mean_signed_s']:+.3f} s  spoiler {s['spoiler_rate']:.2%}")
+    for name, counts in causes.items():
+        if counts:
+            ranked = sorted(counts.items(), key=lambda x: -x[1])
+            print(f"  {name} beyond 1 s: " + ", ".join(f"{n} {why}" for why, n in ranked))
     for line in goal_spoilers:
         print(f"  goal placed early: {line}")
     print(f"\nearly_cost trade-off (default {SyncSettings().early_cost:g}; spoiler = placed > 0.5 s early):")
