@@ -1,4 +1,5 @@
-"""Whistle detector evaluation on the field recordings: per-file table, crowd mixes, speed.
+"""Whistle detector evaluation on the field recordings: per-file table, crowd mixes (and per clip at 0 and -6 dB),
+speed.
 
 Run: .venv/bin/python benchmarks/whistle_eval.py [path/to/shared/data]
 """
@@ -16,7 +17,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from core.detect.whistle import WhistleDetector  # noqa: E402
 from core.dsp.stft import StreamingSTFT  # noqa: E402
-from core.model import AudioBlock, Rejection  # noqa: E402
+from core.model import Anchor, AudioBlock, Rejection  # noqa: E402
 from whistle_mixing import (CROWD_FILES, HARD_NEGATIVE_EXCLUDE, RATE, anchors, detect_whistles, mix,  # noqa: E402
                             read_mono, score_mix)
 
@@ -59,6 +60,32 @@ def mixes(data: Path) -> None:
             print(f"        false at {a.start / RATE:.3f}s conf {a.confidence:.2f} {a.freqs_hz}")
 
 
+def mix_clips(data: Path, ratios: tuple[float, ...] = (0.0, -6.0)) -> None:
+    """Per clip and ratio: the onset error of its detection, or why it was missed (the longest rejection
+    within the clip, or an anchor more than 100 ms from its onset)."""
+    outcome: dict[str, list[str]] = {}
+    for ratio in ratios:
+        samples, placements = mix(data, ratio)
+        items = detect_whistles(samples)
+        for p in placements:
+            inside = [x for x in items if p.insert - RATE // 10 <= x.start <= p.insert + p.length]
+            found = [a for a in inside if isinstance(a, Anchor)]
+            rejected = [r for r in inside if isinstance(r, Rejection)]
+            near = min(found, key=lambda a: abs(a.start - p.onset), default=None)
+            if near is not None and abs(near.start - p.onset) <= RATE // 10:
+                text = f"{1000 * (near.start - p.onset) / RATE:+.0f} ms"
+            elif near is not None:
+                text = f"MISS: anchor at {1000 * (near.start - p.onset) / RATE:+.0f} ms"
+            elif rejected:
+                text = "MISS: " + max(rejected, key=lambda r: r.end - r.start).reason[:44]
+            else:
+                text = "MISS: no candidate"
+            outcome.setdefault(p.name, []).append(text)
+    print("\n" + f"{'clip':52s} " + " ".join(f"{r:+.0f} dB".ljust(50) for r in ratios))
+    for name, texts in outcome.items():
+        print(f"{name[:52]:52s} " + " ".join(t.ljust(50) for t in texts))
+
+
 def speed(data: Path, minutes: float = 10.0) -> None:
     """CPU seconds spent in the whistle detector alone per 90 minutes of crowd audio (frames precomputed),
     beside a bare rfft of the same frames; best of three runs."""
@@ -88,4 +115,5 @@ if __name__ == "__main__":
     shared = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
     file_table(shared)
     mixes(shared)
+    mix_clips(shared)
     speed(shared)

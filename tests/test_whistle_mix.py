@@ -13,8 +13,9 @@ import pytest
 from tests.whistle_mixing import RATE, anchors, detect_whistles, mix, reference_onset, score_mix, whistle_clips
 
 NOT_YET = pytest.mark.xfail(strict=True, reason="recall target not met yet at this ratio (see "
-                            "benchmarks/whistle_eval.py): crowd frames hide parts of a whistle from the per-frame "
-                            "tonal test, so its candidate is too short or too sparse")
+                            "benchmarks/whistle_eval.py, per clip): the detector follows each frame's strongest "
+                            "peak, so in a loud crowd a whistle's candidate is cut short or starts late, and crowd "
+                            "voices within 1 kHz dilute its concentration down to a voice harmonic's")
 
 
 @pytest.fixture(scope="module")
