@@ -56,15 +56,18 @@ def learn_referee(x: np.ndarray, claimed: np.ndarray, span_s: float, prior_count
     if n == 0:
         return RefereeModel(np.zeros(0), prior_clutter_per_s)
     ref_w = np.clip(claimed, 0.0, 1.0)
-    cont = x[:, :3]
-    z = (cont[:, None, :] - cont[None, :, :]) / BANDWIDTH
-    kern = np.exp(-0.5 * (z**2).sum(-1)) / np.prod(BANDWIDTH * np.sqrt(2 * np.pi))
-    np.fill_diagonal(kern, 0.0)  # leave one out: a detection the log claims does not vouch for itself
-    same_harm = x[:, 3][:, None] == x[:, 3][None, :]
+    cols = np.flatnonzero(ref_w > 0.0)  # only claimed detections describe the referee
+    sq = np.zeros((n, len(cols)))
+    for d, bw in enumerate(BANDWIDTH):
+        sq += ((x[:, d, None] - x[cols, d][None, :]) / bw) ** 2
+    kern = np.exp(-0.5 * sq) / np.prod(BANDWIDTH * np.sqrt(2 * np.pi))
+    kern[cols, np.arange(len(cols))] = 0.0  # leave one out: a detection the log claims does not vouch for itself
+    w = ref_w[cols]
+    same_harm = x[:, 3, None] == x[cols, 3][None, :]
     total = ref_w.sum() - ref_w
-    harm = ((same_harm * ref_w[None, :]).sum(1) - ref_w + 0.5 * prior_count) / (total + prior_count)
+    harm = (same_harm @ w - ref_w + 0.5 * prior_count) / (total + prior_count)
     flat = 1.0 / np.prod(SPAN)
-    referee = (kern @ ref_w + prior_count * flat) / (total + prior_count) * harm
+    referee = (kern @ w + prior_count * flat) / (total + prior_count) * harm
     ratio = np.clip(referee / (flat * 0.5), MIN_LR, MAX_LR)
     clutter = (n - ref_w.sum() + prior_count) / (span_s + prior_count / prior_clutter_per_s)
     return RefereeModel(ratio, float(clutter))
