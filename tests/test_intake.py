@@ -194,6 +194,73 @@ async def test_a_failing_handler_is_an_error_reply_and_a_resend_is_taken_later()
         await server.close()
 
 
+class Gated:
+    """An intake callback that holds every event until the test opens the gate; the first time ``fail`` is
+    handed on, it fails (a full disk)."""
+
+    def __init__(self, fail: str | None = None) -> None:
+        self.items: list[IntakeItem] = []
+        self.gate = asyncio.Event()
+        self.fail = fail
+
+    async def __call__(self, item: IntakeItem) -> None:
+        self.items.append(item)
+        await self.gate.wait()
+        if item.event.id == self.fail:
+            self.fail = None
+            raise OSError("disk full")
+
+    async def holding(self, count: int) -> None:
+        """Return once ``count`` events wait at the gate."""
+        while len(self.items) < count:
+            await asyncio.sleep(0.01)
+
+
+async def sent_lines(client: TcpLogger, *messages: dict) -> None:
+    client.writer.write(b"".join(json.dumps(m).encode() + b"\n" for m in messages))
+    await client.writer.drain()
+
+
+async def test_a_logger_events_are_handed_on_before_the_earlier_ones_are_answered():
+    gated = Gated()
+    server = IntakeServer(IntakeConfig(tokens=(TOKEN,)), gated)
+    await server.start()
+    try:
+        client = await TcpLogger.open(server.tcp_port)
+        await client.ask({"hello": "gus", "token": TOKEN})
+        await sent_lines(client, event(1), event(2), {"id": "bad"}, event(3))
+        await asyncio.wait_for(gated.holding(3), 5)  # none answered yet, all three handed on, in order
+        assert [i.event.id for i in gated.items] == ["ev-0001", "ev-0002", "ev-0003"]
+        gated.gate.set()
+        replies = [json.loads(await asyncio.wait_for(client.reader.readline(), 5)) for _ in range(4)]
+        assert replies[0] == {"ack": "ev-0001", "revision": 1}
+        assert replies[1] == {"ack": "ev-0002", "revision": 1}
+        assert replies[2]["field"] == "type"
+        assert replies[3] == {"ack": "ev-0003", "revision": 1}
+    finally:
+        await server.close()
+
+
+async def test_a_resend_of_an_event_being_taken_waits_for_it_and_is_taken_if_it_failed():
+    gated = Gated(fail="ev-0001")
+    server = IntakeServer(IntakeConfig(tokens=(TOKEN,)), gated)
+    await server.start()
+    try:
+        client = await TcpLogger.open(server.tcp_port)
+        await client.ask({"hello": "hal", "token": TOKEN})
+        await sent_lines(client, event(1), event(1), event(2), event(2))
+        await asyncio.wait_for(gated.holding(2), 5)
+        gated.gate.set()
+        replies = [json.loads(await asyncio.wait_for(client.reader.readline(), 5)) for _ in range(4)]
+        assert "disk full" in replies[0]["error"]
+        assert replies[1] == {"ack": "ev-0001", "revision": 1}  # not a "resend": the first was not stored
+        assert replies[2] == {"ack": "ev-0002", "revision": 1}
+        assert replies[3] == {"ack": "ev-0002", "revision": 1, "resend": True}
+        assert [i.event.id for i in gated.items] == ["ev-0001", "ev-0002", "ev-0001"]
+    finally:
+        await server.close()
+
+
 async def test_several_named_loggers_at_once_keep_their_order(intake):
     server, got = intake
 

@@ -5,7 +5,10 @@ Protocol (both endpoints): the first message is ``{"hello": NAME, "token": TOKEN
 message is one logged event as the contract defines it, answered by ``{"ack": ID, "revision": R}`` once
 the ``on_event`` callback has taken it (``"resend": true`` when it repeats the latest version unchanged),
 or by ``{"error": PROBLEM, "field": FIELD}``. A bad message never closes the connection; a missing or
-wrong token, any error before the hello, or a sustained flood past the rate limit does.
+wrong token, any error before the hello, or a sustained flood past the rate limit does. Answers come in
+message order; a named logger's events are handed on as they are read, without waiting for the earlier
+ones to be taken (at most ``MAX_IN_FLIGHT`` per connection), so a logger's rate is not bounded by how long
+storing one event takes.
 
 Limits: messages of at most ``max_message_bytes`` UTF-8 bytes (larger ones get an error; WebSocket
 frames beyond 16 times that close the connection, as the library enforces), and a token bucket of
@@ -32,6 +35,9 @@ from core.intake.ratelimit import TokenBucket
 from core.intake.revisions import RevisionBook
 from core.intake.schema import MessageError, decode_object, parse_event, parse_hello
 from core.model import LoggedEvent
+
+MAX_IN_FLIGHT = 256
+"""Events of one connection handed on and not yet answered; the connection is not read beyond them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +76,9 @@ class _Conversation:
         self.bucket = TokenBucket(cfg.rate_per_s, cfg.burst)
         self.limited = 0
 
-    async def reply(self, raw: bytes | str | MessageError) -> tuple[dict, bool]:
-        """(reply, close the connection) for one incoming message (or one already found bad)."""
+    def check(self, raw: bytes | str | MessageError) -> tuple[dict | LoggedEvent, bool]:
+        """(the reply, or the valid event to hand on; close the connection) for one incoming message (or one
+        already found bad)."""
         cfg = self.server.config
         if not self.bucket.take():
             self.limited += 1
@@ -93,7 +100,7 @@ class _Conversation:
             event = parse_event(obj)
         except MessageError as err:
             return err.reply(), self.name is None
-        return await self.server.take(self.name, event), False
+        return event, False
 
     def end(self) -> None:
         """The connection is gone."""
@@ -112,6 +119,8 @@ class IntakeServer:
         self.config = config
         self.on_event = on_event
         self.book = RevisionBook()
+        self._handing: dict[str, tuple[int, asyncio.Future[bool]]] = {}
+        """Per event id, the revision being handed on and whether that succeeded (once known)."""
         self._ws: Server | None = None
         self._tcp: asyncio.Server | None = None
         self._tcp_writers: set[asyncio.StreamWriter] = set()
@@ -127,15 +136,28 @@ class IntakeServer:
         return any(hmac.compare_digest(given, t.encode()) for t in self.config.tokens)
 
     async def take(self, logger: str, event: LoggedEvent) -> dict:
-        """Hand a valid event on (unless it is an unchanged resend) and build its acknowledgement."""
+        """Hand a valid event on (unless it is an unchanged resend) and build its acknowledgement. A resend
+        of a version still being handed on is acknowledged once that succeeds (and taken if it fails)."""
         revision, resend = self.book.record(event)
         if resend:
+            handing = self._handing.get(event.id)
+            if handing is not None and handing[0] == revision and not await asyncio.shield(handing[1]):
+                return await self.take(logger, event)
             return {"ack": event.id, "revision": revision, "resend": True}
+        taken = asyncio.get_running_loop().create_future()
+        self._handing[event.id] = (revision, taken)
         try:
             await self.on_event(IntakeItem(logger, event, revision, time.time()))
+            taken.set_result(True)
         except Exception as exc:  # the handler's failure is the logger's error reply, not a crash
             self.book.forget(event, revision)
+            taken.set_result(False)
             return MessageError(f"not stored: {exc}").reply()
+        finally:
+            if not taken.done():  # cancelled: the book keeps it, as a taken event's
+                taken.set_result(True)
+            if self._handing.get(event.id, (0, None))[1] is taken:
+                del self._handing[event.id]
         self.accepted += 1
         return {"ack": event.id, "revision": revision}
 
@@ -199,13 +221,9 @@ class IntakeServer:
             self.loggers[name] += 1
         talk = _Conversation(self, name)
         try:
-            async for raw in connection:
-                answer, close = await talk.reply(raw)
-                self._count(answer, close)
-                await connection.send(json.dumps(answer))
-                if close:
-                    await connection.close(1008, answer["error"][:100])
-                    return
+            closing = await self._converse(talk, connection.recv, lambda a: connection.send(json.dumps(a)))
+            if closing is not None:
+                await connection.close(1008, closing["error"][:100])
         except ConnectionClosed:
             return
         finally:
@@ -214,25 +232,64 @@ class IntakeServer:
     async def _tcp_session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         talk = _Conversation(self, None)
         self._tcp_writers.add(writer)
+
+        async def receive() -> bytes | MessageError | None:
+            while (raw := await _read_line(reader, self.config.max_message_bytes)) is not None:
+                if not isinstance(raw, bytes) or raw.strip():
+                    return raw
+            return None
+
+        async def send(answer: dict) -> None:
+            writer.write(json.dumps(answer).encode() + b"\n")
+            await writer.drain()
+
         try:
-            while True:
-                raw = await _read_line(reader, self.config.max_message_bytes)
-                if raw is None:
-                    return
-                if isinstance(raw, bytes) and not raw.strip():
-                    continue
-                answer, close = await talk.reply(raw)
-                self._count(answer, close)
-                writer.write(json.dumps(answer).encode() + b"\n")
-                await writer.drain()
-                if close:
-                    return
+            await self._converse(talk, receive, send)
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
             talk.end()
             self._tcp_writers.discard(writer)
             writer.close()
+
+    async def _converse(self, talk: _Conversation, receive: Callable[[], Awaitable[bytes | str | None]],
+                        send: Callable[[dict], Awaitable[None]]) -> dict | None:
+        """Read messages with ``receive`` until it returns None (or raises) and answer each with ``send``, in
+        order; each valid event is handed on as soon as it is read. Returns the answer that closes the
+        connection, when one does (nothing after it is read)."""
+        answers: asyncio.Queue[dict | asyncio.Task | None] = asyncio.Queue()
+        room = asyncio.Semaphore(MAX_IN_FLIGHT)
+        sender = asyncio.ensure_future(self._answer(answers, send, room))
+        try:
+            while (raw := await receive()) is not None:
+                answer, close = talk.check(raw)
+                if isinstance(answer, LoggedEvent):
+                    await room.acquire()
+                    answers.put_nowait(asyncio.ensure_future(self.take(talk.name, answer)))
+                    continue
+                self._count(answer, close)
+                answers.put_nowait(answer)
+                if close:
+                    return answer
+            return None
+        finally:
+            answers.put_nowait(None)
+            await sender
+
+    async def _answer(self, answers: asyncio.Queue, send: Callable[[dict], Awaitable[None]],
+                      room: asyncio.Semaphore) -> None:
+        """Send the answers in message order, each once known; after a failed send, only wait for them."""
+        connected = True
+        while (answer := await answers.get()) is not None:
+            if isinstance(answer, asyncio.Task):
+                answer = await answer
+                room.release()
+                self._count(answer, False)
+            if connected:
+                try:
+                    await send(answer)
+                except (ConnectionClosed, ConnectionError):
+                    connected = False
 
 
 async def _read_line(reader: asyncio.StreamReader, limit: int) -> bytes | MessageError | None:
