@@ -1,29 +1,26 @@
 """Group commit for the console's intake, off the GUI thread: events that arrive together are written in
-one transaction by a writer thread of its own, and shown once they are durable."""
+one transaction on the session writer's thread, and shown once they are durable."""
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
+from app.session_writer import SessionWriter
 from core.model import LoggedEvent
 from core.session.book import EventBook
-from core.session.store import SessionStore
 
 
 class IntakeCommit:
-    """Events handed over while a write is on disk go together in the next transaction (one fsync), on a
-    writer thread with its own connection to the session file, so the GUI thread never waits for the disk
-    or for the file's lock. Each ``add`` returns once its event is durable (the logger's acknowledgement
-    still means stored); the event is then in the book and passed to the worker's feed."""
+    """Events handed over while a write is on disk go together in the next transaction (one fsync), on the
+    writer's thread and connection to the session file, so the GUI thread never waits for the disk or for
+    the file's lock. Each ``add`` returns once its event is durable (the logger's acknowledgement still
+    means stored); the event is then in the book and passed to the worker's feed."""
 
-    def __init__(self, book: EventBook, feed, head_n: Callable[[], int]) -> None:
+    def __init__(self, book: EventBook, feed, head_n: Callable[[], int], writer: SessionWriter) -> None:
         self.book = book
         self.feed = feed
         self.head_n = head_n
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="intake-writer")
-        self._store = self._writer.submit(SessionStore, Path(book.store.path)).result()
+        self.writer = writer
         self._pending: list[tuple[LoggedEvent, asyncio.Future]] = []
         self._writing = False
         self.listeners: list[Callable[[LoggedEvent], None]] = []
@@ -39,13 +36,12 @@ class IntakeCommit:
         await future
 
     async def _write(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
                 events, arrived_n = [event for event, _ in batch], self.head_n()
                 try:
-                    await loop.run_in_executor(self._writer, self._store.put_events, events, arrived_n)
+                    await asyncio.wrap_future(self.writer.run(self.writer.store.put_events, events, arrived_n))
                 except Exception as exc:  # each logger gets the error as its reply
                     for _, future in batch:
                         if not future.done():
@@ -60,8 +56,3 @@ class IntakeCommit:
                         future.set_result(None)
         finally:
             self._writing = False
-
-    def close(self) -> None:
-        """Close the writer's connection (every acknowledged event is already committed)."""
-        self._writer.submit(self._store.close).result()
-        self._writer.shutdown(wait=True)

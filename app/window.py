@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMainWindo
 from app.actions import ACTIONS
 from app.dialogs import HelpOverlay, RemapDialog, SettingsDialog
 from app.keymap import Keymap
+from app.session_writer import SessionWriter
 from app.settings import ConsoleSettings, save_settings
 from app.views.detail import DetailPanel
+from app.views.lane_index import LaneIndex
 from app.views.status import ConsoleStatus
-from app.views.table import EventTableModel
+from app.views.table import EventTableModel, RowView
 from app.views.timeline import Timeline
 from core import ANALYSIS_RATE
 from core.clock import MediaClock
@@ -26,6 +29,7 @@ from core.live.worker import DspWorker, LiveUpdate
 from core.session.book import EventBook, EventRow, stored_from
 from core.session.export import export_session
 from core.session.store import SessionStore
+from core.sync.proposal import Proposal
 
 PAINT_INTERVAL_MS = 28
 TABLE_REFRESH_S = 0.25
@@ -35,6 +39,7 @@ REFRESH_SPACING = 8.0
 events arriving, the table and lane follow at a rate that leaves the GUI thread free."""
 STATUS_REFRESH_S = 0.1
 APPLY_BUDGET_S = 0.012
+PROPOSAL_SLICE = 100
 POSITION_SAVE_S = 1.0
 
 
@@ -72,7 +77,10 @@ class ConsoleWindow(QMainWindow):
         self.keymap = setup.keymap
         self.worker = setup.worker
         self.store = setup.store
+        self.writer = SessionWriter(setup.store.path)
+        """Writes the GUI thread does not wait for: proposals, the position, the intake's events."""
         self.book = EventBook(setup.store, setup.operator, self.logged_to_media)
+        self.lane = LaneIndex(self.book, self.rate)
         self.book.head_n = int(setup.store.get_meta("position", "0"))
         self.clock_map = None
         self.selected: str | None = None
@@ -80,6 +88,8 @@ class ConsoleWindow(QMainWindow):
         self._resume_n = self.head_n
         """Where the interrupted session stopped; the audio before it is replayed at full speed."""
         self._dirty = True
+        self._seek_pending = True
+        """Whether the selection may have to move to a pending event (after new proposals or a decision)."""
         self._last_table = 0.0
         self._events_due = 0.0
         self._deadline_check_n = 0
@@ -87,6 +97,8 @@ class ConsoleWindow(QMainWindow):
         self._logged_map = None
         self._last_status = 0.0
         self._last_update: LiveUpdate | None = None
+        self._proposals: deque[tuple[Proposal, int]] = deque()
+        """Proposals from the worker not shown yet, each with the media sample at which it appeared."""
         self._peak_dbfs = -120.0
         self._last_position_save = 0.0
         self.setWindowTitle(f"MatchSync — {setup.title}")
@@ -114,7 +126,7 @@ class ConsoleWindow(QMainWindow):
             f"cursor at {self.clock.timecode(n, self.settings.fps)}"))
         self.timeline.marker_dragged.connect(
             lambda n: self._on_selected(lambda eid: self.book.set_time(eid, n)))
-        self.model = EventTableModel(self.rate, self.timecode)
+        self.model = EventTableModel(self.rate, self.timecode, self.book.ids, self.row_view)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -125,7 +137,7 @@ class ConsoleWindow(QMainWindow):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(
-            lambda cur, _prev: self.select(self.model.ids[cur.row()] if cur.isValid() else None, scroll=False))
+            lambda cur, _prev: self.select(self.book.ids[cur.row()] if cur.isValid() else None, scroll=False))
         self.detail = DetailPanel(self.rate, self.timecode)
         self.detail.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
@@ -205,19 +217,25 @@ class ConsoleWindow(QMainWindow):
                 except queue.Empty:
                     break
                 self.apply_update(update)
+            self.take_proposals(budget_end)
+        if self._seek_pending:  # the first pending event, when the selected one is not (or none is)
+            self._seek_pending = False
+            if self.selected is None or not self._is_pending(self.selected):
+                eid = next((eid for eid in self.book.ids if self._is_pending(eid)), None)
+                if eid is not None:
+                    self.select(eid)
         self.run_deadline_policy()
         now = time.monotonic()
         if self._dirty and now >= self._events_due:
             self.refresh_events()
-        elif now - self._last_table >= TABLE_REFRESH_S and now >= self._events_due:  # deadline countdowns
-            self.model.refresh(self.row_views())
+        elif now - self._last_table >= TABLE_REFRESH_S:  # deadline countdowns
+            self.model.refresh()
             self._last_table = now
-            self._events_due = now + REFRESH_SPACING * (time.monotonic() - now)
         if now - self._last_status >= STATUS_REFRESH_S:
             self.refresh_status()
             self._last_status = now
         if now - self._last_position_save >= POSITION_SAVE_S and self.head_n > self._resume_n:
-            self.store.set_position(self.head_n)
+            self.writer.set_position(self.head_n)
             self._last_position_save = now
         self.timeline.paint(self.head_n)
 
@@ -234,20 +252,24 @@ class ConsoleWindow(QMainWindow):
             self.clock_map = u.clock
         for event in u.events:
             self._dirty |= self.book.add_event(event, u.head_n)
-        with self.store.proposal_batch():
-            fresh = [p.event_id for p in u.proposals if self.book.add_proposal(stored_from(p, u.head_n))]
-        for eid in fresh:
-            self._dirty = True
-            self.run_confidence_policy(eid)
-        if self.selected is None or self.book.rows[self.selected].status != "pending":
-            pending = self._pending_ids()
-            if pending and self.selected not in pending:
-                self.select(pending[0])
+        self._proposals.extend((p, u.head_n) for p in u.proposals)
         self._peak_dbfs = max(self._peak_dbfs, u.peak_dbfs)
         self._last_update = u
-        if u.ended:
+        if u.ended:  # the final answers are shown and decided before the session is complete
+            self.take_proposals(float("inf"))
             self._end()
         self.applied.emit(u)
+
+    def take_proposals(self, budget_end: float) -> None:
+        """Show and store the proposals waiting, PROPOSAL_SLICE at a time until ``budget_end`` (a re-solve
+        of thousands of events revises thousands at once; the GUI takes them over a few frames)."""
+        while self._proposals and time.monotonic() < budget_end:
+            waiting = [self._proposals.popleft() for _ in range(min(PROPOSAL_SLICE, len(self._proposals)))]
+            fresh = [p for p in (stored_from(p, at_n) for p, at_n in waiting) if self.book.show_proposal(p)]
+            self.writer.put_proposals(fresh)
+            for p in fresh:
+                self._dirty = self._seek_pending = True
+                self.run_confidence_policy(p.event_id)
 
     def refresh_status(self) -> None:
         """The status bar from the newest update (the level meter shows the peak since the last refresh)."""
@@ -262,8 +284,8 @@ class ConsoleWindow(QMainWindow):
         cm = self.clock_map
         self.status.set_clock(getattr(cm, "offset_s", None), getattr(cm, "drift_ppm", None))
         self.status.set_time(self.head_n / self.rate, self.timecode(self.head_n))
-        if src.error:
-            self.status.alert.setText(src.error)
+        if src.error or self.writer.error:
+            self.status.alert.setText(src.error or self.writer.error)
 
     def _end(self) -> None:
         self.store.set_position(self.head_n)
@@ -294,46 +316,51 @@ class ConsoleWindow(QMainWindow):
                                           f"{self.timecode(d.n_after)}")
 
     # --- selection and refresh ---------------------------------------------------------------
-    def _pending_ids(self) -> list[str]:
-        return [r.event.id for r in self.book.rows.values() if r.status == "pending" and r.proposal is not None]
+    def _is_pending(self, eid: str) -> bool:
+        row = self.book.rows[eid]
+        return row.status == "pending" and row.proposal is not None
 
     def select(self, eid: str | None, scroll: bool = True) -> None:
         """Make ``eid`` the event the keys act on."""
         self.selected = eid
-        if eid is not None and eid in self.model.ids and scroll:
-            index = self.model.index(self.model.ids.index(eid), 0)
+        table_row = None if eid is None else self.model.row_of(eid)
+        if table_row is not None and scroll:
+            index = self.model.index(table_row, 0)
             self.table.selectionModel().setCurrentIndex(
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
             self.table.scrollTo(index)
         self._dirty = True
 
-    def row_views(self) -> list[tuple[EventRow, int, float | None]]:
-        """Each event with its logged time on the media clock and the seconds left to its deadline."""
-        deadline = self.settings.deadline_s
+    def lane_view(self, eid: str) -> tuple[EventRow, int]:
+        """An event with its logged time on the media clock (cached until the clock map changes)."""
+        row = self.book.rows[eid]
         if self._logged_map is not self.clock_map:  # logged times move only with the clock map
             self._logged_n, self._logged_map = {}, self.clock_map
-        out = []
-        for row in self.book.rows.values():
-            left = None
-            if (deadline is not None and row.status == "pending" and row.proposed_at_n is not None
-                    and not self.book.decided_before(row.event.id)):
-                left = deadline - (self.head_n - row.proposed_at_n) / self.rate
-            logged_n = self._logged_n.get((row.event.id, row.event.t))
-            if logged_n is None:
-                logged_n = self._logged_n[row.event.id, row.event.t] = self.book.logged_n(row.event.id)
-            out.append((row, logged_n, left))
-        return out
+        logged_n = self._logged_n.get((eid, row.event.t))
+        if logged_n is None:
+            logged_n = self._logged_n[eid, row.event.t] = self.book.logged_n(eid)
+        return row, logged_n
+
+    def row_view(self, eid: str) -> RowView:
+        """An event with its logged time on the media clock and the seconds left to its deadline."""
+        row, logged_n = self.lane_view(eid)
+        deadline = self.settings.deadline_s
+        left = None
+        if (deadline is not None and row.status == "pending" and row.proposed_at_n is not None
+                and not self.book.decided_before(eid)):
+            left = deadline - (self.head_n - row.proposed_at_n) / self.rate
+        return row, logged_n, left
 
     def refresh_events(self) -> None:
         """Table, event lane and detail panel from the book."""
         start = time.monotonic()
-        views = self.row_views()
-        self.model.refresh(views)
-        if self.selected is not None and self.selected in self.model.ids:
-            current = self.table.selectionModel().currentIndex()
-            if not current.isValid() or self.model.ids[current.row()] != self.selected:
-                self.select(self.selected)
-        self.timeline.show_events([(r, n) for r, n, _ in views], self.selected)
+        self.model.refresh()
+        table_row = None if self.selected is None else self.model.row_of(self.selected)
+        if table_row is not None and self.table.selectionModel().currentIndex().row() != table_row:
+            self.select(self.selected)
+        self._last_table = start
+        self.timeline.show_events(lambda lo, hi, limit: self.lane.near(self.clock_map, lo, hi, limit),
+                                  self.lane_view, self.selected)
         self.detail.show_row(self.book.rows.get(self.selected) if self.selected else None)
         self._dirty = False
         now = time.monotonic()
@@ -343,7 +370,7 @@ class ConsoleWindow(QMainWindow):
         """A decision is stored (the book wrote it first); now show it."""
         if decision is None:
             return
-        self._dirty = True
+        self._dirty = self._seek_pending = True
         self.refresh_events()
         self.decided.emit(decision)
 
@@ -397,14 +424,14 @@ class ConsoleWindow(QMainWindow):
         self._record(d)
 
     def _step_pending(self, step: int) -> None:
-        ids = list(self.book.rows)
-        pending = set(self._pending_ids())
-        if not pending:
-            return
-        start = ids.index(self.selected) if self.selected in ids else (-1 if step > 0 else 0)
+        """Select the next pending event with a proposal after the selected one (before it for ``step``
+        -1), wrapping around; the first from the top when none is selected."""
+        ids = self.book.ids
+        start = self.model.row_of(self.selected) if self.selected is not None else None
+        start = (-1 if step > 0 else 0) if start is None else start
         for k in range(1, len(ids) + 1):
             eid = ids[(start + step * k) % len(ids)]
-            if eid in pending:
+            if self._is_pending(eid):
                 self.select(eid)
                 return
 
@@ -468,10 +495,11 @@ class ConsoleWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop the timer, the worker and the source; save the position."""
+        """Stop the timer, the worker and the source; finish the writes; save the position."""
         self.timer.stop()
         if self.worker is not None:
             self.worker.stop()
             self.worker.source.stop()
+        self.writer.close()
         if self.head_n > self._resume_n:
             self.store.set_position(self.head_n)

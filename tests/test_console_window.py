@@ -83,7 +83,12 @@ def test_event_arrives_and_its_proposal_shows_in_table_and_lane(qtbot, console) 
     assert window.selected == "ev-1"
     with sqlite3.connect(session) as db:
         assert db.execute("SELECT id, type, t_logged FROM events").fetchall() == [("ev-1", "foul", 6.0)]
-        assert db.execute("SELECT COUNT(*) FROM proposals WHERE event_id = 'ev-1'").fetchone()[0] >= 1
+    qtbot.waitUntil(lambda: stored_proposals(session, "ev-1") >= 1, timeout=5_000)  # the writer thread's
+
+
+def stored_proposals(session: Path, eid: str) -> int:
+    with sqlite3.connect(session) as db:
+        return db.execute("SELECT COUNT(*) FROM proposals WHERE event_id = ?", (eid,)).fetchone()[0]
 
 
 def test_accept_key_accepts_and_is_stored(qtbot, console) -> None:

@@ -133,3 +133,42 @@ def test_position_and_proposals_are_visible_to_a_reopened_session(tmp_path: Path
     again = SessionStore(path)
     assert again.get_meta("position") == "999000"
     assert again.latest_proposals()["e1"].n == 150_000
+
+
+def test_deadlines_from_the_heap_are_those_a_pass_over_every_event_finds(tmp_path: Path) -> None:
+    """The book reads only the events whose deadline came; it must find what reading them all finds, as
+    proposals arrive, policies and operators decide, undo, and the book is reopened."""
+    import random
+
+    rng = random.Random(5)
+    path = tmp_path / "s.sqlite"
+    book = book_at(path)
+    deadline = 16_000
+
+    def every_event(b: EventBook, head_n: int) -> list[str]:
+        return sorted(r.event.id for r in b.rows.values()
+                      if r.status == "pending" and not b.decided_before(r.event.id) and r.proposal is not None
+                      and r.proposal.n is not None and head_n - r.proposed_at_n >= deadline)
+
+    head = 100_000
+    for step in range(300):
+        head += rng.randrange(0, 3000)
+        book.head_n = head
+        eid = f"e{rng.randrange(60)}"
+        action = rng.random()
+        if eid not in book.rows:
+            book.add_event(LoggedEvent(eid, "foul", head / RATE), head)
+        elif action < 0.5:
+            revision = book.rows[eid].proposal.revision + 1 if book.rows[eid].proposal else 0
+            book.add_proposal(stored_from(proposal(eid, head - 5000, revision), head))
+        elif action < 0.6:
+            book.accept(eid)
+        elif action < 0.65:
+            book.undo()
+        assert sorted(book.due_for_deadline(head, deadline)) == every_event(book, head), step
+        if step % 3 == 0:  # the policy takes some of them
+            for due in book.due_for_deadline(head, deadline)[:2]:
+                book.auto(due, "deadline")
+        if step == 150:
+            book = book_at(path)
+            book.head_n = head

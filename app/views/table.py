@@ -10,33 +10,45 @@ from app.theme import STATUS_COLOURS
 from core.session.book import EventRow
 
 COLUMNS = ("ID", "Type", "Logged", "Proposed", "Δ s", "Earlier by", "Conf", "Basis", "Status", "Deadline")
+SHOWN_ROLES = frozenset((Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                         Qt.ItemDataRole.TextAlignmentRole))
+
+
+RowView = tuple[EventRow, int, float | None]
+"""An event's row, its logged time on the media clock, and the seconds left to its deadline (None: none)."""
 
 
 class EventTableModel(QAbstractTableModel):
-    """Observes the event book through ``row_view``: (EventRow, logged media sample, deadline left s)."""
+    """Observes the event book: ``ids`` (arrival order, only appended to) names the rows, and ``view`` gives
+    a row's values when it is painted, so only the rows on screen cost anything, however many there are."""
 
-    def __init__(self, rate: int, timecode: Callable[[int], str]) -> None:
+    def __init__(self, rate: int, timecode: Callable[[int], str], ids: list[str],
+                 view: Callable[[str], RowView]) -> None:
         super().__init__()
         self.rate = rate
         self.timecode = timecode
-        self.ids: list[str] = []
-        self.views: dict[str, tuple[EventRow, int, float | None]] = {}
+        self.ids = ids
+        self.view = view
+        self._rows = 0
+        self._row_of: dict[str, int] = {}
 
-    def refresh(self, views: list[tuple[EventRow, int, float | None]]) -> None:
-        """New rows are appended; every cell may change."""
-        known = len(self.ids)
-        if len(views) > known:
-            self.beginInsertRows(QModelIndex(), known, len(views) - 1)
-            self.ids = [v[0].event.id for v in views]
-            self.views = {v[0].event.id: v for v in views}
+    def refresh(self) -> None:
+        """New events are appended as rows; every cell may change (only the visible ones are read)."""
+        known, count = self._rows, len(self.ids)
+        if count > known:
+            self.beginInsertRows(QModelIndex(), known, count - 1)
+            self._row_of.update((self.ids[i], i) for i in range(known, count))
+            self._rows = count
             self.endInsertRows()
-        else:
-            self.views = {v[0].event.id: v for v in views}
-        if self.ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.ids) - 1, len(COLUMNS) - 1))
+        if count:
+            self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(COLUMNS) - 1))
+
+    def row_of(self, eid: str) -> int | None:
+        """The table row showing ``eid`` (None until a refresh has added it)."""
+        return self._row_of.get(eid)
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.ids)
+        return 0 if parent.isValid() else self._rows
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 - Qt API
         return len(COLUMNS)
@@ -47,7 +59,9 @@ class EventTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        row, logged_n, left = self.views[self.ids[index.row()]]
+        if role not in SHOWN_ROLES:
+            return None
+        row, logged_n, left = self.view(self.ids[index.row()])
         col = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, logged_n, left, col)

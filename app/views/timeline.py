@@ -1,6 +1,8 @@
 """Spectrogram, crowd loudness and event lane on one shared, scrolling time axis (seconds of media)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -14,12 +16,12 @@ from core.session.book import EventRow
 MAX_HZ = 8000.0
 WHISTLE_BAND = (2000.0, 4000.0)
 KEEP_S = 300.0
+"""Seconds of history kept for scrolling back while frozen."""
 LABEL_LIMIT = 40
 """Event names drawn at most in the lane (the newest in view); a crowded lane shows marks without names."""
 LANE_LIMIT = 1000
 """Events drawn at most in the lane (the newest near the view): far more than a match has, but a flood of
 network events must not make every frame draw them all."""
-"""Seconds of history kept for scrolling back while frozen."""
 
 
 class SpectrogramBuffer:
@@ -206,7 +208,7 @@ class Timeline(pg.GraphicsLayoutWidget):
         for item in (self.logged_marks, self.time_marks, self.selected_mark):
             self.lane.addItem(item)
         self._labels: dict[str, pg.TextItem] = {}
-        self._shown: tuple[list[tuple[EventRow, int]], str | None] = ([], None)
+        self._shown: tuple[Callable, Callable, str | None] | None = None
         self.lane.sigXRangeChanged.connect(self._scrolled)
         self.handle = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(TEXT, width=1),
                                       hoverPen=pg.mkPen("#ffffff", width=3))
@@ -215,36 +217,32 @@ class Timeline(pg.GraphicsLayoutWidget):
             lambda line: self.marker_dragged.emit(int(round(line.value() * self.rate))))
         self.lane.addItem(self.handle)
 
-    def show_events(self, rows: list[tuple[EventRow, int]], selected: str | None) -> None:
-        """Draw the events in view and a window's width either side, the newest LANE_LIMIT at most: (row,
-        its logged time on the media clock); name the newest LABEL_LIMIT of them. While frozen, scrolling
-        draws the newly shown ones."""
-        self._shown = (rows, selected)
+    def show_events(self, near: Callable[[float, float, int], Sequence[str]],
+                    view: Callable[[str], tuple[EventRow, int]], selected: str | None) -> None:
+        """Draw the events in view and a window's width either side, the newest LANE_LIMIT at most: ``near``
+        gives them (arrival order) from a sample range and a limit, ``view`` an event's row and its logged
+        time on the media clock; name the newest LABEL_LIMIT of them. While frozen, scrolling draws the
+        newly shown ones."""
+        self._shown = (near, view, selected)
         segments: dict[str, list[float]] = {s: [] for s in STATUS_COLOURS}
-        logged_x, time_x, time_brush, sel = [], [], [], []
+        logged_x, time_x, time_brush = [], [], []
         (x0, x1), margin = self.lane.viewRange()[0], self.window_s
-        lo, hi = x0 - margin, x1 + margin
         named: list[tuple[EventRow, float]] = []
-        near = 0
-        for row, logged_n in reversed(rows):
-            lx = logged_n / self.rate
-            n = row.working_n
-            x = None if n is None else n / self.rate
-            if x is not None and row.event.id == selected:
-                sel.append(x)
-            if near == LANE_LIMIT or not (lo <= lx <= hi or x is not None and lo <= x <= hi):
+        for eid in reversed(near((x0 - margin) * self.rate, (x1 + margin) * self.rate, LANE_LIMIT)):
+            row, logged_n = view(eid)
+            logged_x.append(logged_n / self.rate)
+            if row.working_n is None:
                 continue
-            near += 1
-            logged_x.append(lx)
-            if x is None:
-                continue
+            x = row.working_n / self.rate
             time_x.append(x)
             time_brush.append(self._brushes[row.status])
-            segments[row.status] += [lx, x]
+            segments[row.status] += [logged_x[-1], x]
             named.append((row, x))
         self._name(named[:LABEL_LIMIT])
         self.logged_marks.setData(logged_x, [0.75] * len(logged_x))
         self.time_marks.setData(time_x, [0.25] * len(time_x), brush=time_brush)
+        n = None if selected is None else view(selected)[0].working_n
+        sel = [] if n is None else [n / self.rate]
         self.selected_mark.setData(sel, [0.25] * len(sel))
         if sel and not self.handle.moving:
             self.handle.setValue(sel[0])
@@ -306,10 +304,11 @@ class Timeline(pg.GraphicsLayoutWidget):
         self._new_columns = True
         if not frozen:
             self.spec.setXRange(self.head_n / self.rate - self.window_s, self.head_n / self.rate, padding=0)
-            self.show_events(*self._shown)
+            if self._shown is not None:
+                self.show_events(*self._shown)
 
     def _scrolled(self) -> None:
-        if self.frozen:
+        if self.frozen and self._shown is not None:
             self.show_events(*self._shown)
 
     def set_levels(self, floor: float, ceiling: float) -> None:

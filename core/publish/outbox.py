@@ -86,6 +86,14 @@ class Outbox:
                 (self.session, seq, limit)).fetchall()
         return [Publication.from_json(body) for (body,) in rows]
 
+    def bodies_after(self, seq: int, limit: int = 500) -> list[tuple[int, str]]:
+        """(sequence number, JSON text) of the publications above ``seq``, in order, at most ``limit``: for
+        a sink that sends the text as it is (nothing parsed and written again)."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT seq, body FROM outbox WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (self.session, seq, limit)).fetchall()
+
     def cursor(self, sink: str) -> int:
         """The last sequence number ``sink`` has delivered (0 for none)."""
         with self._lock:

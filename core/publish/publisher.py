@@ -72,6 +72,10 @@ class Publisher:
         """Publications above ``seq`` (read off the loop thread)."""
         return await asyncio.to_thread(self.outbox.after, seq, limit)
 
+    async def bodies_after(self, seq: int, limit: int = 500) -> list[tuple[int, str]]:
+        """(sequence number, JSON text) of the publications above ``seq`` (read off the loop thread)."""
+        return await asyncio.to_thread(self.outbox.bodies_after, seq, limit)
+
     async def wait_beyond(self, seq: int, timeout: float) -> None:
         """Return once a publication above ``seq`` exists here, or after ``timeout`` seconds (another
         process may append to the same outbox, so callers re-read either way)."""

@@ -102,11 +102,10 @@ class WsFeedServer:
 
     async def _stream(self, connection: ServerConnection, cursor: int) -> None:
         while connection.state is State.OPEN:
-            pubs = await self.publisher.after(cursor)
+            pubs = await self.publisher.bodies_after(cursor)
             if not pubs:
                 await self.publisher.wait_beyond(cursor, self.poll_s)
                 continue
-            for pub in pubs:
-                await connection.send(pub.to_json())
-                cursor = pub.seq
+            for cursor, body in pubs:
+                await connection.send(body)
             self._cursors[connection] = cursor

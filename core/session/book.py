@@ -1,6 +1,7 @@
 """The event book: each logged event's proposal and status, changed only through stored decisions."""
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -42,15 +43,23 @@ class EventBook:
         self.operator = operator
         self.logged_to_media = logged_to_media
         self.rows: dict[str, EventRow] = {}
+        self.ids: list[str] = []
+        """Event ids in arrival order (row ``i`` of a table); only ever appended to."""
+        self.listeners: list[Callable[[str], None]] = []
+        """Called with an event's id whenever its row is added or changes."""
         self.head_n = 0
         """Media sample the session has reached; decisions are stamped with it."""
         self._undone: set[int] = set()
         self._touched: set[str] = set()
         self._history: list[Decision] = []
+        self._waiting: list[tuple[int, str]] = []
+        """(first proposal's media sample, id): a heap of the events whose decision deadline has not come."""
+        self._due: dict[str, None] = {}
+        """Events past their deadline and still pending with no decision (the policy acts on them)."""
         proposals = store.latest_proposals()
         first_at = store.first_proposal_at()
         for event, arrived in store.events():
-            self.rows[event.id] = EventRow(event, arrived, proposals.get(event.id), first_at.get(event.id))
+            self._new_row(EventRow(event, arrived, proposals.get(event.id), first_at.get(event.id)))
         for d in store.decisions():
             self._apply(d)
 
@@ -63,31 +72,44 @@ class EventBook:
             if (row.event.type, row.event.t, row.event.extra) == (event.type, event.t, event.extra):
                 return False
             self.store.revise_event(event)
-            self.rows[event.id] = replace(row, event=event)
+            self._set(replace(row, event=event))
             return True
         if not self.store.add_event(event, arrived_n):
             return False
-        self.rows[event.id] = EventRow(event, arrived_n)
+        self._new_row(EventRow(event, arrived_n))
         return True
 
     def stored(self, event: LoggedEvent, arrived_n: int) -> None:
         """An event another connection already wrote to the session file (the console's intake writer):
         show it, or its correction."""
         row = self.rows.get(event.id)
-        self.rows[event.id] = EventRow(event, arrived_n) if row is None else replace(row, event=event)
+        if row is None:
+            self._new_row(EventRow(event, arrived_n))
+        else:
+            self._set(replace(row, event=event))
 
     def add_proposal(self, p: StoredProposal) -> bool:
         """A new or revised proposal; False if the event is unknown or the revision already stored."""
+        if p.event_id not in self.rows:
+            return False
+        stored = self.store.add_proposal(p)
+        self.show_proposal(p)
+        return stored
+
+    def show_proposal(self, p: StoredProposal) -> bool:
+        """A new or revised proposal the caller stores itself (the console, on its writer thread); False if
+        the event is unknown or the revision is not newer than the one shown (a replay after a restart)."""
         row = self.rows.get(p.event_id)
         if row is None:
             return False
-        stored = self.store.add_proposal(p)
         current = row.proposal
-        if current is None or p.revision >= current.revision:
-            self.rows[p.event_id] = replace(row, proposal=p,
-                                            proposed_at_n=row.proposed_at_n if row.proposed_at_n is not None
-                                            else p.at_n)
-        return stored
+        if current is not None and p.revision < current.revision:
+            return False
+        first = row.proposed_at_n is None
+        self._set(replace(row, proposal=p, proposed_at_n=p.at_n if first else row.proposed_at_n))
+        if first:
+            heapq.heappush(self._waiting, (p.at_n, p.event_id))
+        return current is None or p.revision > current.revision
 
     # --- decisions ---------------------------------------------------------------------------
     def accept(self, eid: str) -> Decision | None:
@@ -160,13 +182,26 @@ class EventBook:
         return list(self._history)
 
     def due_for_deadline(self, head_n: int, deadline_samples: int) -> list[str]:
-        """Pending events whose proposal has waited at least ``deadline_samples``."""
-        return [r.event.id for r in self.rows.values()
-                if r.status == "pending" and r.event.id not in self._touched
-                and r.proposal is not None and r.proposal.n is not None
-                and r.proposed_at_n is not None and head_n - r.proposed_at_n >= deadline_samples]
+        """Pending events never decided whose proposal has waited at least ``deadline_samples`` (only the
+        events whose deadline came since the last call are read, not every event)."""
+        while self._waiting and head_n - self._waiting[0][0] >= deadline_samples:
+            self._due[heapq.heappop(self._waiting)[1]] = None
+        for eid in [eid for eid in self._due if self.rows[eid].status != "pending" or eid in self._touched]:
+            del self._due[eid]  # decided: it never waits for the policy again
+        return [eid for eid in self._due if self.rows[eid].proposal.n is not None]
 
     # --- internals ---------------------------------------------------------------------------
+    def _new_row(self, row: EventRow) -> None:
+        self.ids.append(row.event.id)
+        self._set(row)
+        if row.proposed_at_n is not None:
+            heapq.heappush(self._waiting, (row.proposed_at_n, row.event.id))
+
+    def _set(self, row: EventRow) -> None:
+        self.rows[row.event.id] = row
+        for listener in self.listeners:
+            listener(row.event.id)
+
     def _decide(self, eid: str, action: str, status: str, n: int | None, operator: str | None = None,
                 undoes: int | None = None) -> Decision:
         row = self.rows[eid]
@@ -179,7 +214,7 @@ class EventBook:
 
     def _apply(self, d: Decision) -> None:
         row = self.rows[d.event_id]
-        self.rows[d.event_id] = replace(row, status=d.status_after, n=d.n_after)
+        self._set(replace(row, status=d.status_after, n=d.n_after))
         if d.undoes is not None:
             self._undone.add(d.undoes)
         self._touched.add(d.event_id)

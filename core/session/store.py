@@ -92,11 +92,6 @@ class SessionStore:
         it raises): many events arriving at once cost one fsync, not one each."""
         return _transaction(self._db)
 
-    def proposal_batch(self) -> contextlib.AbstractContextManager[None]:
-        """Proposal writes inside commit together when the block ends: a re-solve revising thousands of
-        proposals takes the file's lock once. No event or decision may be written inside (it would wait
-        for this very transaction)."""
-        return _transaction(self._lazy)
 
     # --- meta and progress -------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -146,6 +141,13 @@ class SessionStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (p.event_id, p.revision, p.n, p.confidence, p.basis, p.at_n, json.dumps(p.detail)))
         return cur.rowcount == 1
+
+    def put_proposals(self, proposals: list[StoredProposal]) -> None:
+        """Store proposals (each revision once) in one transaction: a re-solve revising thousands takes the
+        file's lock once."""
+        with _transaction(self._lazy):
+            for p in proposals:
+                self.add_proposal(p)
 
     def latest_proposals(self) -> dict[str, StoredProposal]:
         """The newest stored revision of each event's proposal."""
