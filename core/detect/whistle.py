@@ -84,6 +84,16 @@ OVER_FLOOR_BARS = (0.78, 0.86, 0.8)
 """Once each spectrum's median within +-1 kHz is taken off, the local, spread and tracked concentrations a blast
 must reach (one of them): higher than MIN_LOCAL_CONCENTRATION and MIN_SPREAD_CONCENTRATION, as voices'
 harmonics (commentary, PA) stand out of the floor too, if less than a whistle."""
+OVER_FLOOR_CLEAR_BARS = (0.74, 0.77, 0.72)
+OVER_FLOOR_CLEAR_MIN_HZ = 2400.0
+OVER_FLOOR_CLEAR_MAX_BELOW_DB = 0.0
+OVER_FLOOR_CLEAR_MIN_SECONDS = 0.1
+"""Lower bars for a blast at least OVER_FLOOR_CLEAR_MIN_SECONDS long whose line is clear of a voice's reach: at or
+above OVER_FLOOR_CLEAR_MIN_HZ (commentary and PA harmonics that stand out of the floor mostly sit at 2.1-2.35 kHz,
+at the low edge of the band), or with at most OVER_FLOOR_CLEAR_MAX_BELOW_DB over the floor below it
+(``whistle_spectrum.below_db``; a voice's lower harmonics put 5-8 dB there). Crowd voices within 1 kHz keep a
+whistle's own line in a loud crowd at 0.74-0.78; a voice's line higher up that gets there holds a syllable
+(~90 ms in the simulator's commentary and PA)."""
 OVER_FLOOR_MIN_LINE_RISE_DB = 2.5
 OVER_FLOOR_MAX_GLIDE_HZ = 150.0
 OVER_FLOOR_MIN_HZ = 2000.0
@@ -411,14 +421,17 @@ class WhistleDetector:
             over_mean = over_floor(mean[None], np.array([f_track]), self.layout)[0]
             over = blast_spectrum(over_mean, f_track, self.layout)
             over_tracked = tracked_spread(over_floor(core_spectra, freq[core], self.layout), freq[core], self.layout)
+            below = below_db(over_mean, f0, self.layout)
+            clear = seconds >= OVER_FLOOR_CLEAR_MIN_SECONDS and (f0 >= OVER_FLOOR_CLEAR_MIN_HZ
+                                                                 or below <= OVER_FLOOR_CLEAR_MAX_BELOW_DB)
             if not _tonal(over.concentration, over.local_concentration, over.spread_concentration, over_tracked,
-                          OVER_FLOOR_BARS):
+                          OVER_FLOOR_CLEAR_BARS if clear else OVER_FLOOR_BARS):
                 return reject(f"not tonal enough (concentration {local:.2f} within 1 kHz ({spread:.2f} with warble "
                               f"spread, {tracked:.2f} tracking the peak), {conc:.2f} over 1-7.8 kHz; over the "
                               f"floor {over.local_concentration:.2f}, {over.spread_concentration:.2f}, "
                               f"{over_tracked:.2f}, {over.concentration:.2f})")
             doubt = ("its tonal frames are sparse" if fill < MIN_FILL
-                     else self._doubt_over_floor(cand, f0, freq, below_db(over_mean, f0, self.layout)))
+                     else self._doubt_over_floor(cand, f0, freq, below))
             if doubt:
                 return reject(f"tonal only over the crowd floor, and {doubt}")
             local, spread, tracked = over.local_concentration, over.spread_concentration, over_tracked
