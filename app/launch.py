@@ -142,7 +142,7 @@ def run_console(args: argparse.Namespace) -> int:
     from core.live.worker import DspWorker
     from core.publish.service import parse_sink
     from core.session.store import SessionStore
-    from core.sync.engine import SyncEngine
+    from core.sync.engine import EngineProcess
 
     sys.setswitchinterval(GIL_SWITCH_S)
     bound_gc_pauses()
@@ -164,7 +164,7 @@ def run_console(args: argparse.Namespace) -> int:
     try:
         source, feed = open_input(args, resume_n)
         replayed = isinstance(source, PacedSource)  # recorded audio is replayed up to where it stopped
-        worker = DspWorker(source, SyncEngine(source.rate), feed, origin_n=0 if replayed else resume_n)
+        worker = DspWorker(source, EngineProcess(source.rate), feed, origin_n=0 if replayed else resume_n)
     except InputError as exc:
         if not (args.source == "device" or args.source.startswith("device:")):
             raise
@@ -202,6 +202,8 @@ def run_console(args: argparse.Namespace) -> int:
             status.stop()
         if intake is not None:
             loop.run_until_complete(intake.close())
+    if worker is not None:
+        worker.engine.close()
     store.close()
     return 0
 

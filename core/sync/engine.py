@@ -2,12 +2,15 @@
 
 Each ``advance`` with new input re-solves everything known so far (cheap: a match has a few hundred
 events and anchors), so a proposal appears as soon as its event and anchor are both known, later
-evidence revises it, and the final answers are the offline answers.
+evidence revises it, and the final answers are the offline answers. The console runs it in a process of
+its own (``EngineProcess``), so solving never slows its GUI thread.
 """
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 from collections.abc import Iterable
+from multiprocessing.connection import Connection
 
 import numpy as np
 
@@ -104,3 +107,93 @@ class SyncEngine:
         return (abs(old.n - new.n) > self.settings.revise_s * self.rate or old.basis != new.basis
                 or old.anchor != new.anchor or old.type != new.type or old.t_logged != new.t_logged
                 or abs(old.confidence - new.confidence) >= 0.1 or old.early_risk != new.early_risk)
+
+
+PROPOSAL_SLICE = 500
+"""Proposals per message from the engine process: the receiving side decodes a slice at a time."""
+
+
+class EngineProcess:
+    """A SyncEngine in a child process, driven by the same calls (``add_anchors``, ``add_event``,
+    ``advance``, ``clock_map``): a re-solve, pure Python that grows with every event known, then no longer
+    competes for the interpreter lock with the threads of the process that drives it (the console's GUI
+    thread). Only what changed crosses the pipe: new anchors and events, new or revised proposals. A new
+    revision of an anchor (same kind and start) replaces it as in ``SyncEngine``."""
+
+    def __init__(self, rate: int = ANALYSIS_RATE, settings: SyncSettings | None = None) -> None:
+        self.rate = rate
+        self.settings = settings or SyncSettings()
+        context = multiprocessing.get_context("spawn")  # the driving process has threads: never fork it
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, rate, self.settings), name="sync-engine",
+                                        daemon=True)
+        self._process.start()
+        child.close()
+        self._anchors: list[Anchor] = []
+        self._events: list[LoggedEvent] = []
+        self._map = ClockMap.prior(self.settings)
+        self._closed = False
+
+    def add_anchors(self, anchors: Iterable[Anchor]) -> None:
+        """Anchors from the detector pipeline, as they are found (sent with the next ``advance``)."""
+        self._anchors.extend(anchors)
+
+    def add_event(self, event: LoggedEvent) -> None:
+        """A logged event in arrival order (sent with the next ``advance``)."""
+        self._events.append(event)
+
+    def advance(self, n: int) -> list[Proposal]:
+        """As ``SyncEngine.advance``; waits for the child's solve (without holding the interpreter lock).
+        Once closed (a solve may still be under way as the console closes), nothing more is proposed."""
+        if not self._anchors and not self._events:
+            return []
+        proposals: list[Proposal] = []
+        try:
+            self._conn.send((n, self._anchors, self._events))
+            self._anchors, self._events = [], []
+            while True:
+                kind, payload = self._conn.recv()
+                if kind != "proposals":
+                    break
+                proposals += payload
+        except (EOFError, OSError):
+            if self._closed:
+                return []
+            raise
+        if kind == "map":
+            self._map = payload
+            return proposals
+        raise RuntimeError(f"sync engine process: {payload}")
+
+    def clock_map(self) -> ClockMap:
+        """The latest clock map."""
+        return self._map
+
+    def close(self) -> None:
+        """Stop the child process (a solve under way is abandoned)."""
+        self._closed = True
+        self._process.kill()
+        self._process.join()
+        self._conn.close()
+
+
+def _serve(conn: Connection, rate: int, settings: SyncSettings) -> None:
+    """The child's loop: apply what arrived, solve, answer with the changed proposals and the map; ends
+    when the parent closes its end (or dies)."""
+    engine = SyncEngine(rate, settings)
+    while True:
+        try:
+            n, anchors, events = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            engine.add_anchors(anchors)
+            for event in events:
+                engine.add_event(event)
+            changed = engine.advance(n)
+        except Exception as exc:  # the parent raises it where it drives the engine
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            continue
+        for i in range(0, len(changed), PROPOSAL_SLICE):
+            conn.send(("proposals", changed[i:i + PROPOSAL_SLICE]))
+        conn.send(("map", engine.clock_map()))
