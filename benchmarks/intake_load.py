@@ -6,10 +6,13 @@ server's event loop carries only server work. Prints events lost (must be 0), th
 (logger send -> publication received by the feed consumer) median and p99, ack latency, and the
 longest stall of the server's event loop.
 
-With ``--console`` the server is the real operator console instead (a separate process, offscreen, on the
-demo match, its intake and a WebSocket feed sink): every event is stored in its session, handed to the
-sync engine, shown in its table and published. Its acknowledgements come from the same asyncio loop that
-paints the window, so the ack latency is the console's responsiveness under the load.
+With ``--console`` the server is the real operator console instead (``matchsync`` run in this process,
+offscreen, on the demo match, with its intake and a WebSocket feed sink): every event is stored in its
+session, handed to the sync engine, shown in its table and published. Its acknowledgements come from the
+asyncio loop of its GUI thread. Besides losses (unacknowledged, missing from the session file, never on
+the feed) and latencies, it prints the GUI thread's stalls (a 5 ms timer's lag), the spectrogram's frame
+rate and whether the console stayed responsive (RESPONSIVE) over the whole run; exit status 1 if not, or
+if an event was lost.
 
     .venv/bin/python benchmarks/intake_load.py [--seconds 60] [--loggers 20] [--rate 50] [--console]
 """
@@ -18,15 +21,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
+import math
 import os
 import random
+import resource
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +48,7 @@ from core.publish.message import provisional  # noqa: E402
 from core.publish.service import Publishing, parse_sink  # noqa: E402
 
 TOKEN = "bench-token"
+PROBE_S = 0.005
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -125,11 +134,16 @@ async def clients(args: argparse.Namespace) -> dict:
     await feed
     publish = [received[i] - sent[i] for i in sent if i in received]
     ack = [acked[i] - sent[i] for i in sent if i in acked]
+    first = min(sent.values())
+    windows: dict[int, list[float]] = {}
+    for i in acked:
+        windows.setdefault(int((sent[i] - first) // 10), []).append(acked[i] - sent[i])
     return {"sent": len(sent), "acked": len(acked), "errors": len(errors), "first_error": errors[:1],
             "feed_received": sum(i in received for i in sent),
             "publish_ms": [1000 * statistics.median(publish), 1000 * percentile(publish, 0.99)],
-            "ack_ms": [1000 * statistics.median(ack), 1000 * percentile(ack, 0.99)],
-            "ids": sorted(sent)}
+            "ack_ms": [1000 * statistics.median(ack), 1000 * percentile(ack, 0.99), 1000 * max(ack)],
+            "ack_p99_per_10s": [1000 * percentile(windows.get(k, []), 0.99) for k in range(max(windows) + 1)],
+            "ids": sorted(sent), "cpu_s": time.process_time()}
 
 
 # ---- the server (this process) ----
@@ -163,10 +177,10 @@ async def server(args: argparse.Namespace, workdir: Path) -> int:
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--role", "clients", "--seconds", str(args.seconds),
         "--loggers", str(args.loggers), "--rate", str(args.rate), "--tcp-port", str(intake.tcp_port),
-        "--ws-port", str(intake.ws_port), "--feed-port", str(feed.port), stdout=asyncio.subprocess.PIPE)
-    out, _ = await child.communicate()
+        "--ws-port", str(intake.ws_port), "--feed-port", str(feed.port), "--out", str(workdir / "clients.json"))
+    await child.wait()
     cpu = (time.process_time() - cpu0) / (time.monotonic() - wall0)
-    result = json.loads(out)
+    result = json.loads((workdir / "clients.json").read_text())
     ids = set(result.pop("ids"))
     deadline = time.monotonic() + 15
     while jsonl.health().backlog and time.monotonic() < deadline:
@@ -194,56 +208,134 @@ async def server(args: argparse.Namespace, workdir: Path) -> int:
     return lost_jsonl + lost_feed
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's children that have ended."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-async def console(args: argparse.Namespace, workdir: Path) -> int:
-    """Run the load against the real console; returns the number of events lost."""
+RESPONSIVE = {"ack_p99_ms": 250.0, "longest_stall_ms": 250.0, "min_fps": 25.0}
+"""The console is responsive under the load when, over the whole run, 99 % of acknowledgements (answered by
+its GUI thread's asyncio loop) come within 250 ms, its GUI thread never stalls more than 250 ms, and the
+spectrogram keeps at least 25 frames per second."""
+
+
+def console(args: argparse.Namespace, workdir: Path) -> int:
+    """Run the load against the real console in this process (offscreen, demo match, its intake and a
+    WebSocket feed sink; the loggers in a child process); returns the number of events lost, or 1 more
+    when the console was not responsive."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QTimer, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    from app.launch import build_parser, run_console
+    from app.window import ConsoleWindow
+
     tcp, ws, feed = free_port(), free_port(), free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.main", "--source", "demo", "--intake-token", TOKEN,
-         "--intake-tcp-port", str(tcp), "--intake-ws-port", str(ws), "--sink", f"ws:{feed}",
-         "--session", str(workdir / "console.sqlite"), "--config", str(workdir / "config"),
-         "--quit-after", str(args.seconds + 60)],
-        cwd=ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
+    session = workdir / "console.sqlite"
+    console_args = build_parser().parse_args([
+        "--source", "demo", "--intake-token", TOKEN, "--intake-tcp-port", str(tcp), "--intake-ws-port", str(ws),
+        "--sink", f"ws:{feed}", "--session", str(session), "--config", str(workdir / "config")])
+    app = QApplication.instance() or QApplication([])
+    qInstallMessageHandler(lambda _kind, _where, text: None if "propagateSizeHints" in text  # offscreen noise
+                           else print(text, file=sys.stderr))
+    out_path = workdir / "clients.json"
+    run: dict = {"stalls": [], "child": None, "gc": [], "gc_start": 0.0}
+
+    def collecting(phase: str, _info: dict) -> None:
+        if phase == "start":
+            run["gc_start"] = time.perf_counter()
+        elif run["child"] is not None:
+            run["gc"].append(time.perf_counter() - run["gc_start"])
+
+    def probe() -> None:
+        now = time.monotonic()
+        run["stalls"].append((now, now - run["last"] - PROBE_S))
+        run["last"] = now
+
+    def started() -> None:
+        (window,) = [w for w in app.topLevelWidgets() if isinstance(w, ConsoleWindow)]
+        run["window"] = window
+        for port in (tcp, ws, feed):  # the endpoints open on the console's loop
             try:
-                with socket.create_connection(("127.0.0.1", feed), timeout=1):
-                    break
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
             except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the console did not start: {proc.stderr.read()[-500:]}") from None
-                await asyncio.sleep(0.2)
-        args.tcp_port, args.ws_port, args.feed_port = tcp, ws, feed
-        cpu0 = _cpu_seconds(proc.pid)
-        wall0 = time.monotonic()
-        result = await clients(args)
-        cpu = (_cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - wall0)
-    finally:
-        proc.terminate()
-        proc.wait(30)
+                QTimer.singleShot(100, started)
+                return
+        run["child"] = subprocess.Popen(
+            [sys.executable, __file__, "--role", "clients", "--seconds", str(args.seconds), "--loggers",
+             str(args.loggers), "--rate", str(args.rate), "--tcp-port", str(tcp), "--ws-port", str(ws),
+             "--feed-port", str(feed), "--out", str(out_path)], cwd=ROOT)
+        run["frames0"], run["cpu0"] = window.timeline.frames_painted, time.process_time()
+        run["children0"] = children_cpu()  # the demo's build ran espeak-ng
+        run["wall0"] = run["last"] = time.monotonic()
+        prober.start()
+        waiter.start()
+
+    def finished() -> None:
+        if run["child"].poll() is None:
+            return
+        waiter.stop()
+        prober.stop()
+        wall = time.monotonic() - run["wall0"]
+        run["fps"] = (run["window"].timeline.frames_painted - run["frames0"]) / wall
+        run["cpu"] = (time.process_time() - run["cpu0"]) / wall
+        run["window"].close()
+
+    prober, waiter = QTimer(), QTimer()
+    prober.setInterval(int(PROBE_S * 1000))
+    prober.timeout.connect(probe)
+    waiter.setInterval(100)
+    waiter.timeout.connect(finished)
+    QTimer.singleShot(0, started)
+    gc.callbacks.append(collecting)
+    run_console(console_args)
+    ran = time.monotonic() - run["wall0"]
+    gc.callbacks.remove(collecting)
+    if run["child"] is None or run["child"].returncode:
+        raise SystemExit("the load's clients failed")
+    result = json.loads(out_path.read_text())
+    engine_cpu = (children_cpu() - run["children0"] - result["cpu_s"]) / ran  # the loggers' CPU aside
+    with closing(sqlite3.connect(session)) as db:
+        stored = {i for (i,) in db.execute("SELECT id FROM events")}
+    ids = set(result.pop("ids"))
+    unstored = len(ids - stored)
+    unacked = result["sent"] - result["acked"]
     lost = result["sent"] - result["feed_received"]
-    print(f"the console under load: loggers {args.loggers} x {args.rate:g} ev/s for {args.seconds:g} s")
+    stalls = [lag for _, lag in run["stalls"]]
+    t0 = run["wall0"]
+    print(f"the console under load: loggers {args.loggers} x {args.rate:g} ev/s for {args.seconds:g} s "
+          f"({args.loggers // 2} WebSocket, {args.loggers - args.loggers // 2} TCP)")
     print(f"sent {result['sent']}  acked {result['acked']}  error replies {result['errors']} "
           f"{result['first_error'] or ''}")
-    print(f"events lost: {result['sent'] - result['acked']} unacknowledged, {lost} never published on the feed")
+    print(f"events lost: {unacked} unacknowledged, {unstored} not in the session file, "
+          f"{lost} never published on the feed")
     print(f"publish latency (send -> feed consumer): median {result['publish_ms'][0]:.1f} ms, "
           f"p99 {result['publish_ms'][1]:.1f} ms")
-    print(f"console responsiveness (send -> ack from its GUI-thread loop): median {result['ack_ms'][0]:.1f} ms, "
-          f"p99 {result['ack_ms'][1]:.1f} ms; console CPU {100 * cpu:.0f} % of one core")
-    return lost
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a running process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    print(f"ack latency (send -> durable ack from the GUI thread's loop): median {result['ack_ms'][0]:.1f} ms, "
+          f"p99 {result['ack_ms'][1]:.1f} ms, max {result['ack_ms'][2]:.1f} ms")
+    print("  per 10 s of the run, ack p99 ms: " + " ".join(f"{v:.0f}" for v in result["ack_p99_per_10s"]))
+    print(f"GUI thread ({PROBE_S * 1000:.0f} ms timer): lag median {1000 * statistics.median(stalls):.1f} ms, "
+          f"p99 {1000 * percentile(stalls, 0.99):.1f} ms, longest stall {1000 * max(stalls):.0f} ms, "
+          f"{sum(lag > 0.1 for lag in stalls)} stalls over 100 ms; longest garbage-collector pause "
+          f"{1000 * max(run['gc'], default=0):.0f} ms")
+    print("  per 10 s of the run, longest stall ms: " + " ".join(
+        f"{1000 * max((lag for t, lag in run['stalls'] if k <= (t - t0) / 10 < k + 1), default=0):.0f}"
+        for k in range(int(math.ceil((run['stalls'][-1][0] - t0) / 10)))))
+    print(f"spectrogram {run['fps']:.1f} frames/s; console CPU {100 * run['cpu']:.0f} % of one core "
+          f"(all its threads), its sync engine process {100 * engine_cpu:.0f} %")
+    responsive = (result["ack_ms"][1] <= RESPONSIVE["ack_p99_ms"]
+                  and 1000 * max(stalls) <= RESPONSIVE["longest_stall_ms"] and run["fps"] >= RESPONSIVE["min_fps"])
+    print(f"responsive (ack p99 <= {RESPONSIVE['ack_p99_ms']:.0f} ms, longest GUI stall <= "
+          f"{RESPONSIVE['longest_stall_ms']:.0f} ms, >= {RESPONSIVE['min_fps']:.0f} frames/s): "
+          f"{'yes' if responsive else 'NO'}")
+    return unacked + unstored + lost + (not responsive)
 
 
 def main() -> None:
@@ -255,13 +347,14 @@ def main() -> None:
     parser.add_argument("--role", choices=("server", "clients"), default="server", help=argparse.SUPPRESS)
     for port in ("--tcp-port", "--ws-port", "--feed-port"):
         parser.add_argument(port, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role == "clients":
-        print(json.dumps(asyncio.run(clients(args))))
-    else:
-        with tempfile.TemporaryDirectory(prefix="intake-load-") as workdir:
-            run = console if args.console else server
-            sys.exit(1 if asyncio.run(run(args, Path(workdir))) else 0)
+        Path(args.out).write_text(json.dumps(asyncio.run(clients(args))))
+        return
+    with tempfile.TemporaryDirectory(prefix="intake-load-") as workdir:
+        failed = console(args, Path(workdir)) if args.console else asyncio.run(server(args, Path(workdir)))
+        sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
