@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 from collections.abc import Iterable
 from multiprocessing.connection import Connection
 
@@ -111,6 +112,9 @@ class SyncEngine:
 
 PROPOSAL_SLICE = 500
 """Proposals per message from the engine process: the receiving side decodes a slice at a time."""
+ENGINE_NICE = 10
+"""The engine process's scheduling niceness: on a busy machine a long re-solve gives way to the process
+that drives it (its GUI, its intake)."""
 
 
 class EngineProcess:
@@ -180,6 +184,7 @@ class EngineProcess:
 def _serve(conn: Connection, rate: int, settings: SyncSettings) -> None:
     """The child's loop: apply what arrived, solve, answer with the changed proposals and the map; ends
     when the parent closes its end (or dies)."""
+    os.nice(ENGINE_NICE)
     engine = SyncEngine(rate, settings)
     while True:
         try:
