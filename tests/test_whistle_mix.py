@@ -13,9 +13,10 @@ import pytest
 from tests.whistle_mixing import RATE, anchors, detect_whistles, mix, reference_onset, score_mix, whistle_clips
 
 NOT_YET = pytest.mark.xfail(strict=True, reason="recall target not met yet at this ratio (see "
-                            "benchmarks/whistle_eval.py, per clip): the detector follows each frame's strongest "
-                            "peak, so in a loud crowd a whistle's candidate is cut short or starts late, and crowd "
-                            "voices within 1 kHz dilute its concentration down to a voice harmonic's")
+                            "benchmarks/whistle_eval.py, per clip): where a whistle's line stands only ~10 dB over "
+                            "the crowd it is the band's tonal peak in too few frames (too short, sparse, onset found "
+                            "late), or crowd voices' lines near it look like a voice's comb or dilute its "
+                            "concentration; commentary and PA lines look the same to the frame features")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def test_reference_onsets_are_measured_on_clean_clips(shared_data):
     assert clear and abs(onset - RATE // 2) < 0.005 * RATE
 
 
-@pytest.mark.parametrize("ratio", [6.0, pytest.param(0.0, marks=NOT_YET), pytest.param(-6.0, marks=NOT_YET)])
+@pytest.mark.parametrize("ratio", [6.0, 0.0, pytest.param(-6.0, marks=NOT_YET)])
 def test_recall_at_least_95_percent(scores, ratio):
     score = scores[ratio]
     assert score.hits >= 0.95 * score.total, score.missed

@@ -4,7 +4,8 @@ Per-frame features are vectorised over each batch of STFT frames (``whistle_feat
 *tonal* when its strongest 1.8-4.5 kHz peak stands out of the band and dominates its +-1 kHz
 neighbourhood or the 1-7.8 kHz band; only tonal frames drive a small state machine that groups them
 into candidates (a level dip and re-rise of REONSET_DB splits two blasts). A candidate closes
-GAP_FRAMES frames after its last tonal frame, or at the end of the stream. It is judged on duration,
+GAP_FRAMES frames after its last tonal frame, at the end of the stream, or, while it is still young, at a tonal
+frame far from its pitch, which starts the next. It is judged on duration,
 tonal fill, the rise of its band over the recent background (gear hum and crowd beds do not rise), the
 concentration of the mean spectrum of its loudest frames (or of each of them around its own peak, for a
 whistle jumping between two pitches), the partials around its peak (a voice's harmonic comb;
@@ -51,6 +52,9 @@ LINE_OVER_MEDIAN_DB = 12.0
 GAP_FRAMES = 6
 MAX_JUMP_HZ = 450.0
 """A tonal frame joins the open candidate if it comes within GAP_FRAMES and MAX_JUMP_HZ of its last one."""
+YOUNG_FRAMES = 10
+"""A tonal frame further away closes a candidate of fewer tonal frames than this and starts one of its own (a
+whistle that begins with a short chirp at another pitch, or right after a crowd line), else it is skipped."""
 MAX_FRAMES = 1000
 """Candidates are cut (and rejected as too long) at this many frames (8 s)."""
 CORE_DB = 10.0
@@ -206,12 +210,14 @@ class WhistleDetector:
         for f, freq, level, spectrum in zip((first + rows[tonal]).tolist(), ft.freq_hz[tonal].tolist(),
                                             ft.level_db[tonal].tolist(), spectra):
             cand = self._cand
-            if cand is not None and (f - cand.last > GAP_FRAMES or f - cand.start >= MAX_FRAMES):
+            jump = cand is not None and abs(freq - cand.freq[-1]) > MAX_JUMP_HZ
+            if cand is not None and (f - cand.last > GAP_FRAMES or f - cand.start >= MAX_FRAMES
+                                     or (jump and len(cand.frames) < YOUNG_FRAMES)):
                 self._close(out)
                 cand = None
             if cand is None:
                 cand = self._cand = _Candidate(start=f, last=f)
-            elif abs(freq - cand.freq[-1]) > MAX_JUMP_HZ:
+            elif jump:
                 continue
             elif self._reonset(cand, level):
                 cand = self._split(cand, out)
