@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core.session.store import SessionStore, StoredProposal
 
-PROPOSAL_CHUNK = 500
+PROPOSAL_CHUNK = 100
 """Proposals stored per transaction: a re-solve revising thousands lets waiting events in between."""
 URGENT, BACKGROUND = 0, 1
 

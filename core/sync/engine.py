@@ -110,7 +110,7 @@ class SyncEngine:
                 or abs(old.confidence - new.confidence) >= 0.1 or old.early_risk != new.early_risk)
 
 
-PROPOSAL_SLICE = 500
+PROPOSAL_SLICE = 100
 """Proposals per message from the engine process: the receiving side decodes a slice at a time."""
 ENGINE_NICE = 10
 """The engine process's scheduling niceness: on a busy machine a long re-solve gives way to the process
