@@ -89,15 +89,16 @@ OVER_FLOOR_BARS = (0.78, 0.86, 0.8)
 must reach (one of them): higher than MIN_LOCAL_CONCENTRATION and MIN_SPREAD_CONCENTRATION, as voices'
 harmonics (commentary, PA) stand out of the floor too, if less than a whistle."""
 OVER_FLOOR_CLEAR_BARS = (0.74, 0.77, 0.72)
-OVER_FLOOR_CLEAR_MIN_HZ = 2400.0
+OVER_FLOOR_CLEAR_MIN_HZ = 2500.0
 OVER_FLOOR_CLEAR_MAX_BELOW_DB = 0.0
 OVER_FLOOR_CLEAR_MIN_SECONDS = 0.1
 """Lower bars for a blast at least OVER_FLOOR_CLEAR_MIN_SECONDS long whose line is clear of a voice's reach: at or
-above OVER_FLOOR_CLEAR_MIN_HZ (commentary and PA harmonics that stand out of the floor mostly sit at 2.1-2.35 kHz,
-at the low edge of the band), or with at most OVER_FLOOR_CLEAR_MAX_BELOW_DB over the floor below it
+above OVER_FLOOR_CLEAR_MIN_HZ (commentary and PA harmonics that stand out of the floor sit at 2.1-2.47 kHz in the
+simulator, at the low edge of the band), or with at most OVER_FLOOR_CLEAR_MAX_BELOW_DB over the floor below it
 (``whistle_spectrum.below_db``; a voice's lower harmonics put 5-8 dB there). Crowd voices within 1 kHz keep a
 whistle's own line in a loud crowd at 0.74-0.78; a voice's line higher up that gets there holds a syllable
-(~90 ms in the simulator's commentary and PA)."""
+(~90 ms in the simulator's commentary and PA). Such a blast may also rely on its line fill (``_line_fill``) when
+its tonal frames are sparse."""
 OVER_FLOOR_MIN_LINE_RISE_DB = 2.5
 OVER_FLOOR_MAX_GLIDE_HZ = 150.0
 OVER_FLOOR_MIN_HZ = 2000.0
@@ -381,7 +382,7 @@ class WhistleDetector:
         """Share of the candidate's first LINE_FILL_FRAMES frames in which a line within +-LINE_HALF_WIDTH bins of
         its median pitch stands LINE_OVER_MEDIAN_DB over the median of the kept bins within +-1 kHz: a whistle
         in a crowd is there in frames that fail the per-frame tonal test, as the crowd's whole band outweighs
-        its line. Only a blast tonal as it is (not just over the crowd floor) may rely on it."""
+        its line. A blast tonal only over the crowd floor may rely on it only if clear of a voice's reach."""
         frames = np.arange(cand.start, min(cand.last, cand.start + LINE_FILL_FRAMES - 1) + 1)
         rows = self._history[frames % HISTORY_FRAMES]
         k = int(round(statistics.median(cand.freq) / self.layout.hz_per_bin)) - self.layout.history[0]
@@ -436,7 +437,7 @@ class WhistleDetector:
                               f"spread, {tracked:.2f} tracking the peak), {conc:.2f} over 1-7.8 kHz; over the "
                               f"floor {over.local_concentration:.2f}, {over.spread_concentration:.2f}, "
                               f"{over_tracked:.2f}, {over.concentration:.2f})")
-            doubt = ("its tonal frames are sparse" if fill < MIN_FILL
+            doubt = ("its tonal frames are sparse" if fill < MIN_FILL and not clear
                      else self._doubt_over_floor(cand, f0, freq, below))
             if doubt:
                 return reject(f"tonal only over the crowd floor, and {doubt}")
