@@ -129,7 +129,9 @@ OVER_FLOOR_ONSET_OVER_BACKGROUND_DB = 3.0
 ONSET_NARROW_BELOW_RISE_DB: a whistle low in a crowd) last rises through ONSET_FRACTION of its early peak (but
 at least ONSET_OVER_BACKGROUND_DB over the background, OVER_FLOOR_ONSET_OVER_BACKGROUND_DB for a blast tonal
 only over the crowd floor, whose line barely clears the crowd, and ONSET_MIN_DROP_DB under the peak),
-interpolated between frames and corrected for where a step onset puts that share of a frame's window energy."""
+interpolated between frames and corrected for where a step onset puts that share of a frame's window energy;
+no later than the first tonal frame if that frame's level already exceeds ONSET_FRACTION of the early peak
+(``_latest_onset``)."""
 
 
 def _tonal(conc: float, local: float, spread: float, tracked: float,
@@ -390,6 +392,16 @@ class WhistleDetector:
         floor = np.median(rows[:, max(k - LOCAL_HALF_WIDTH, 0):k + LOCAL_HALF_WIDTH + 1], axis=1)
         return float(np.mean(line >= floor * 10 ** (LINE_OVER_MEDIAN_DB / 10)))
 
+    def _latest_onset(self, cand: _Candidate) -> float:
+        """The latest a candidate's onset may be: its first tonal frame's, if that frame (the median of the first
+        three) already exceeds ONSET_FRACTION of the early peak, so its level had risen through that share by then
+        (in a loud crowd the band energy rises ONSET_OVER_BACKGROUND_DB over the background only later); else
+        no bound (its first tonal frames may be a faint line before the blast)."""
+        early = cand.level[:bisect.bisect_right(cand.frames, cand.start + ONSET_AFTER)]
+        if statistics.median(early[:3]) < max(early) + 10 * np.log10(ONSET_FRACTION):
+            return np.inf
+        return cand.start * self.hop + self._step_offset(0.5)
+
     def _judge(self, cand: _Candidate) -> Anchor | Rejection | None:
         if len(cand.frames) < 3:
             return None
@@ -399,7 +411,7 @@ class WhistleDetector:
         if span < self._min_frames:
             return Rejection("whistle", cand.start * self.hop + int(self._step_offset(0.5)), end,
                              f"too short ({seconds * 1000:.0f} ms)")
-        start = int(round(cand.onset))
+        start = min(int(round(cand.onset)), self._latest_onset(cand))
         fill = len(cand.frames) / span
 
         def reject(reason: str) -> Rejection:
@@ -442,7 +454,7 @@ class WhistleDetector:
             if doubt:
                 return reject(f"tonal only over the crowd floor, and {doubt}")
             local, spread, tracked = over.local_concentration, over.spread_concentration, over_tracked
-            start = int(round(cand.onset_over_floor))
+            start = min(int(round(cand.onset_over_floor)), self._latest_onset(cand))
         partials = partial_count(core_spectra, freq[core], self.layout)
         if partials > MAX_PARTIALS and (seconds < RATTLE_SECONDS or conc < RATTLE_CONCENTRATION):
             return reject(f"voice-like comb of partials ({partials:.1f} near the peak)")
