@@ -102,10 +102,13 @@ def miss_cause(p, real, anchors: list[Anchor], meta: dict) -> str:
         return "logged with the wrong type"
     kind = "whistle" if real.type in WHISTLE_TYPES else "crowd_surge"
     lo, hi = (-0.1, 0.1) if kind == "whistle" else (-0.5, 3.0)
-    if not any(a.kind == kind and lo <= a.start / RATE - real.t <= hi for a in anchors):
+    own = [a for a in anchors if a.kind == kind and lo <= a.start / RATE - real.t <= hi]
+    if not own:
         return "no anchor detected"
     if p.anchor is None:
         return "anchor detected, clock chosen"
+    if p.anchor in own:
+        return "its own anchor chosen, more than 1 s from the action"
     t = p.anchor.start / RATE
     lures = [(d["t"] - 0.3, d["t_end"]) for d in meta["distractors"] if d["whistle_like"]]
     if p.anchor.kind == "whistle" and any(a <= t <= b for a, b in lures):

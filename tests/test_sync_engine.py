@@ -331,3 +331,61 @@ def test_referee_likeness_is_learned_from_the_claimed_whistles_and_no_whistle_vo
     assert np.all(model.ratio[:30] > 3.0)
     assert model.ratio[30] < 0.2 and model.ratio[31] < 0.2
     assert 0.0005 < model.clutter_per_s < 0.003  # about 4 unclaimed in 3000 s, with the prior
+
+
+def _goals_log(rng, goals):
+    """Fouls logged 2.5 s late, and per (goal time, logged type): the crowd's roar 0.5 s after it, scored as
+    a goal's roar, and the kickoff whistle a minute later, both logged 2.5 s late."""
+    anchors, events = _foul_log(rng)
+    for k, (goal_t, logged_as) in enumerate(goals):
+        roar_t, kickoff_t = goal_t + 0.5, goal_t + 60.0
+        anchors += [Anchor("crowd_surge", int(roar_t * RATE), int((roar_t + 9) * RATE), 0.85,
+                           peak=int((roar_t + 2) * RATE), gain_lu=14.0),
+                    Anchor("whistle", int(kickoff_t * RATE), int((kickoff_t + 0.6) * RATE), 0.9)]
+        events += [LoggedEvent(f"g{k}", logged_as, goal_t + 2.5), LoggedEvent(f"k{k}", "kickoff", kickoff_t + 2.5)]
+    return anchors, events
+
+
+@pytest.mark.parametrize("logged_as", ["corner", "foul", "yellow_card", "shot"])
+def test_a_goal_logged_as_another_type_stands_on_the_roar_no_goal_entry_claims(logged_as):
+    rng = np.random.default_rng(13)
+    goal_t = 2000.0
+    anchors, events = _goals_log(rng, [(1200.0, "goal"), (goal_t, logged_as)])
+    p = {p.event_id: p for p in sync_events(anchors, events, RATE)}["g1"]
+    assert p.basis == "crowd" and p.anchor.start == int((goal_t + 0.5) * RATE)
+    assert -0.5 <= p.n / RATE - goal_t <= 1.0
+    listed = [c.anchor.start for c in p.alternatives if c.anchor is not None]
+    assert len(set(listed)) == len(listed)  # the roar is listed once, however many readings stand on it
+    if logged_as != "shot":
+        assert "mistyped goal" in p.why
+
+
+def test_entries_by_a_claimed_roar_a_horn_or_an_ooh_stay_on_the_clock():
+    rng = np.random.default_rng(14)
+    goal_t, horn_t, ooh_t = 1200.0, 1185.0, 2400.6
+    anchors, events = _goals_log(rng, [(goal_t, "goal")])
+    # a horn the crowd detector is unsure of, in the minute before the goal's kickoff
+    anchors += [Anchor("crowd_surge", int(horn_t * RATE), int((horn_t + 3) * RATE), 0.5,
+                       peak=int((horn_t + 1) * RATE), gain_lu=10.0),
+                Anchor("crowd_surge", int(ooh_t * RATE), int((ooh_t + 1) * RATE), 0.25,
+                       peak=int((ooh_t + 0.5) * RATE), gain_lu=6.0)]
+    events += [LoggedEvent("throw", "throw_in", horn_t + 2.5),
+               LoggedEvent("corner", "corner", goal_t + 2.5),  # a corner typed as the goal's roar rises
+               LoggedEvent("kick", "goal_kick", ooh_t - 0.5 + 2.5)]
+    props = {p.event_id: p for p in sync_events(anchors, events, RATE)}
+    assert props["g0"].basis == "crowd"
+    for eid in ("throw", "corner", "kick"):
+        assert props[eid].basis == "clock", props[eid].why
+
+
+def test_a_goal_typed_late_stands_on_the_roar_its_kickoff_follows_not_on_a_horn_where_the_clock_points():
+    rng = np.random.default_rng(15)
+    goal_t = 2000.0
+    anchors, events = _goals_log(rng, [(1200.0, "goal"), (goal_t, "goal")])
+    horn_t = goal_t + 3.5  # a horn blown over the celebration, where the clock alone puts the goal
+    anchors.append(Anchor("crowd_surge", int(horn_t * RATE), int((horn_t + 3) * RATE), 0.55,
+                          peak=int((horn_t + 1) * RATE), gain_lu=10.0))
+    events = [LoggedEvent("g1", "goal", goal_t + 2.5 + 3.0) if e.id == "g1" else e for e in events]  # 3 s late
+    p = {p.event_id: p for p in sync_events(anchors, events, RATE)}["g1"]
+    assert p.basis == "crowd" and p.anchor.start == int((goal_t + 0.5) * RATE)
+    assert -0.5 <= p.n / RATE - goal_t <= 1.0

@@ -25,6 +25,10 @@ def clock_margin(dev: np.ndarray, w: np.ndarray, settings: SyncSettings) -> floa
     return float(grid[cost.argmin()])
 
 
+_SPREAD_STEPS = np.linspace(0.0, 1.0, 5)
+"""Where in its lead spread an anchor's action may be (fractions of the spread)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     """The option taken: ``pick`` indexes the hypotheses' anchors, or is -1 for the clock."""
@@ -41,9 +45,10 @@ class Choice:
 def choose(h: Hypotheses, margin: float, dev: np.ndarray, w: np.ndarray, settings: SyncSettings) -> Choice:
     """The option with the least expected asymmetric loss over the posterior, and why it won."""
     # an anchor whose lead varies (a crowd's reaction) stands for a spread of action times before it
-    spread = np.linspace(0.0, h.lead_spread, 5)
-    truth = np.concatenate([(h.times[:, None] - spread[None, :]).ravel(), h.predicted - dev])
-    mass = np.concatenate([np.repeat(h.probs[:-1] / len(spread), len(spread)), h.probs[-1] * w / w.sum()])
+    spread = h.lead_spread[:, None] * _SPREAD_STEPS[None, :]
+    truth = np.concatenate([(h.times[:, None] - spread).ravel(), h.predicted - dev])
+    steps = len(_SPREAD_STEPS)
+    mass = np.concatenate([np.repeat(h.probs[:-1] / steps, steps), h.probs[-1] * w / w.sum()])
     # a clock compromise is never earlier than an anchor that is more likely than not: that anchor's
     # time is already the latest the action can plausibly be
     likely = h.times[h.probs[:-1] >= 0.5]

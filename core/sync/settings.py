@@ -27,6 +27,7 @@ class SyncSettings:
     early_entry_share: float = 0.04
     late_tail_share: float = 0.03
     mistyped_share: float = 0.01  # entries logged with the wrong type (one of an unanchored type on a whistle)
+    goal_share: float = 0.015  # goals among a match's actions: how often a mistyped entry is a goal
     late_tail_s: float = 4.0  # scale of the (exponential) tail of very late entries beyond the typical time
     jump_cost: float = 6.0
     # detection model
@@ -38,6 +39,13 @@ class SyncSettings:
     roar_min_confidence: float = 0.4  # a goal stands only on a surge this confident (a roar, not an "ooh"; a
     # roar cut short by the detector scores ~0.45)
     roar_clutter_per_s: float = 0.001  # roars that are no goal are rare
+    goal_roar_confidence: float = 0.6  # a goal's roar scores this much or more (core.detect.crowd)
+    goal_roar_lr: float = 50.0  # how much likelier a goal's roar scores so than another surge of 0.4+
+    # (seeds 0-99: 93 % of goals' roars against 1.8 % of the others)
+    goal_kickoff_min_s: float = 30.0  # play restarts with a kickoff this long after a goal at the soonest
+    goal_kickoff_max_s: float = 90.0  # ... and at the latest
+    goal_kickoff_lr: float = 90.0  # how much likelier a goal's roar is followed so than another surge of 0.4+
+    # (seeds 0-99: 95 % of goals' roars against 1 % of the others)
     goal_surge_lead_s: float = 0.2
     goal_lead_spread_s: float = 0.8
     shot_lead_spread_s: float = 1.7

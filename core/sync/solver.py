@@ -6,13 +6,13 @@ and events arrive, so its final answers are the offline answers.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.model import Anchor, LoggedEvent
-from core.sync.candidates import AnchorIndex, Hypotheses, anchor_for, hypotheses
+from core.sync.candidates import AnchorIndex, Hypotheses, anchor_for, hypotheses, mixture
 from core.sync.choice import Choice, choose, clock_margin
 from core.sync.clock_map import ClockMap, Observation, fit_clock_map
 from core.sync.lateness import LatenessModel, learn_lateness
@@ -26,7 +26,8 @@ MAP_WINDOW_S = 60.0
 
 
 MISTYPE_WINDOW_S = 30.0
-"""Whistles this far either side of an unanchored event's prediction are weighed as its mistyped anchor."""
+"""Anchors a mistyped entry may stand on (a referee's whistle, a goal's roar) are checked for other entries'
+claims this far either side of its prediction."""
 
 CAUSE_WINDOW_S = 90.0
 """A card's foul (a free kick's foul or offside) is the last whistled one logged at most this long before it."""
@@ -68,24 +69,49 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     for _ in range(2):
         lateness = learn_lateness(learn_obs, cmap, lateness, settings)
         cmap = fit_clock_map(obs, lateness.shifts, settings)
-    types = {ev.type for ev in events}
+    types = {ev.type for ev in events} | {"goal"}
     timings = {t: lateness.timing(t, settings) for t in types}
     shifts = {t: lateness.shift_for(t) for t in types}
     margins = {t: clock_margin(tm.dev, tm.w, settings) for t, tm in timings.items()}
 
-    def weigh(ev: LoggedEvent, claims: dict | None, whistle_index: AnchorIndex) -> Hypotheses:
-        index = None if ev.type in CARD_TYPES else anchor_for(ev.type, whistle_index, surges, roars)
-        predicted = cmap.media_time(ev.t) - shifts[ev.type]
-        if claims is None or (index is None and ev.type in MAP_TYPES):
-            return hypotheses(ev.type, predicted, index, timings[ev.type], settings, cmap.spread_s)
-        if index is None:  # no anchor of its own: a referee's whistle nobody claims may mean a mistyped entry
-            near = whistle_index.between(predicted - MISTYPE_WINDOW_S, predicted + MISTYPE_WINDOW_S)
-            return hypotheses(ev.type, predicted, whistle_index, timings[ev.type], settings, cmap.spread_s,
-                              _unclaimed(ev, whistle_index, near, claims), settings.mistyped_share)
-        keep = _unclaimed(ev, index, first[ev.id].picks, claims)
-        return hypotheses(ev.type, predicted, index, timings[ev.type], settings, cmap.spread_s, keep)
+    def at(ev: LoggedEvent, as_type: str) -> float:
+        return cmap.media_time(ev.t) - shifts[as_type]
 
-    first = {ev.id: weigh(ev, None, whistles) for ev in events}
+    # goal entries stand on roars weighed as a goal's from the first pass on: the roar a goal entry claims
+    # is claimed as surely as that entry stands on it, and no other entry reads it as its own goal
+    goal_roars = _by_goal_likeness(roars, [at(ev, "kickoff") for ev in events if ev.type == "kickoff"], settings)
+
+    def weigh(ev: LoggedEvent) -> Hypotheses:
+        """First pass: the entry as its logged type, its whistles as detected."""
+        index = None if ev.type in CARD_TYPES else anchor_for(ev.type, whistles, surges, goal_roars)
+        return hypotheses(ev.type, at(ev, ev.type), index, timings[ev.type], settings, cmap.spread_s)
+
+    def reweigh(ev: LoggedEvent, claims: dict, referee: AnchorIndex) -> Hypotheses:
+        """Second pass: anchors other entries claim count less, whistles by how much they sound like the
+        referee; and the entry may have been logged with the wrong type."""
+        t = at(ev, ev.type)
+        index = None if ev.type in CARD_TYPES else anchor_for(ev.type, referee, surges, goal_roars)
+        if index is None:  # no anchor of its own: a referee's whistle nobody claims may mean a mistyped entry
+            near = referee.between(t - MISTYPE_WINDOW_S, t + MISTYPE_WINDOW_S)
+            m = settings.mistyped_share
+            readings = [(hypotheses(ev.type, t, None, timings[ev.type], settings, cmap.spread_s), 1.0 - m),
+                        (hypotheses(ev.type, t, referee, timings[ev.type], settings, cmap.spread_s,
+                                    _unclaimed(ev, referee, near, claims, _may_share)), m)]
+        else:
+            readings = [(hypotheses(ev.type, t, index, timings[ev.type], settings, cmap.spread_s,
+                                    _unclaimed(ev, index, first[ev.id].picks, claims, _may_share)), 1.0)]
+        if ev.type == "goal":
+            return mixture(readings)
+        # a goal's roar that no goal entry claims (not even as the one a shot scored), with its kickoff
+        # after it, may be this entry's
+        g = settings.mistyped_share * settings.goal_share
+        tg = at(ev, "goal")
+        near = goal_roars.between(tg - MISTYPE_WINDOW_S, tg + MISTYPE_WINDOW_S)
+        as_goal = hypotheses("goal", tg, goal_roars, timings["goal"], settings, cmap.spread_s,
+                             _unclaimed(ev, goal_roars, near, claims, _never_shared))
+        return mixture([(h, share * (1.0 - g)) for h, share in readings] + [(as_goal, g)])
+
+    first = {ev.id: weigh(ev) for ev in events}
     claims: dict[tuple[int, int], list[tuple[LoggedEvent, float]]] = {}
     claimed = np.zeros(len(whistles.anchors))
     for ev in events:
@@ -99,7 +125,7 @@ def solve(anchors: Sequence[Anchor], events: Sequence[LoggedEvent], rate: int,
     referee = _by_referee_likeness(whistles, claimed, rate, settings)
     proposals = {}
     for ev in events:
-        h = weigh(ev, claims, referee)
+        h = reweigh(ev, claims, referee)
         margin, tm = margins[ev.type], timings[ev.type]
         proposals[ev.id] = _proposal(ev, h, choose(h, margin, tm.dev, tm.w, settings), cmap, rate, settings)
     causes = Causes(events, proposals)
@@ -164,6 +190,22 @@ def _by_referee_likeness(whistles: AnchorIndex, claimed: np.ndarray, rate: int,
     return replace(whistles, weights=model.ratio, clutter_per_s=model.clutter_per_s)
 
 
+def _by_goal_likeness(roars: AnchorIndex, kickoffs: list[float], settings: SyncSettings) -> AnchorIndex:
+    """The roars weighed up when they sound like a goal's (the crowd detector scores a goal's roar
+    ``goal_roar_confidence`` or more; horns, chants and the PA seldom reach it) and when a logged kickoff
+    follows them as one follows a goal: play restarts ``goal_kickoff_min_s``-``goal_kickoff_max_s`` after
+    it. A kickoff vouches for one roar, the strongest in that span before it (not for a horn or a chant
+    beside the goal's roar)."""
+    followed = np.zeros(len(roars.anchors), bool)
+    for k in kickoffs:
+        span = roars.between(k - settings.goal_kickoff_max_s, k - settings.goal_kickoff_min_s)
+        if len(span):
+            followed[span[np.argmax(roars.weights[span])]] = True
+    loud = np.array([a.confidence >= settings.goal_roar_confidence for a in roars.anchors], bool)
+    return replace(roars, weights=roars.weights * np.where(loud, settings.goal_roar_lr, 1.0)
+                   * np.where(followed, settings.goal_kickoff_lr, 1.0))
+
+
 def _runs(whistles: AnchorIndex, picks: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each pick (the first blast of a half- or full-time pattern) widened to the whole run of blasts it
     starts, with its probability: every blast of a pattern is the referee's."""
@@ -175,14 +217,21 @@ def _runs(whistles: AnchorIndex, picks: np.ndarray, probs: np.ndarray) -> tuple[
     return np.concatenate(runs), np.concatenate([np.full(len(r), p) for r, p in zip(runs, probs)])
 
 
-def _unclaimed(ev: LoggedEvent, index: AnchorIndex, picks: np.ndarray, claims: dict) -> np.ndarray:
-    """Per anchor, the chance that no other logged event owns it."""
+def _unclaimed(ev: LoggedEvent, index: AnchorIndex, picks: np.ndarray, claims: dict,
+               may_share: Callable[[LoggedEvent, LoggedEvent], bool]) -> np.ndarray:
+    """Per anchor, the chance that no other logged event owns it (but those ``ev`` may share it with)."""
     keep = np.ones(len(index.anchors))
     for j in picks:
         for other, p in claims.get((id(index.anchors), int(j)), ()):
-            if other.id != ev.id and not _may_share(ev, other):
+            if other.id != ev.id and not may_share(ev, other):
                 keep[j] *= 1.0 - p
     return keep
+
+
+def _never_shared(a: LoggedEvent, b: LoggedEvent) -> bool:
+    """A mistyped entry is not also a duplicate, nor a goal's shot (a goal's roar claimed by a goal entry
+    is not another entry's goal)."""
+    return False
 
 
 def _may_share(a: LoggedEvent, b: LoggedEvent) -> bool:
@@ -205,12 +254,14 @@ def _observations(events: Sequence[LoggedEvent], whistles: AnchorIndex, surges: 
 
 def _proposal(ev: LoggedEvent, h: Hypotheses, c: Choice, cmap: ClockMap, rate: int,
               settings: SyncSettings) -> Proposal:
-    alternatives = tuple(_candidate(h, i, cmap, c.clock_t - h.predicted, rate) for i in c.order[:5])
+    alternatives = _alternatives(h, c, cmap, rate)
     chosen = alternatives[0]
     basis = chosen.basis if chosen.basis != "clock" or cmap.pairs else "none"
     why = c.why
     if basis == "whistle" and ev.type not in WHISTLE_TYPES:
         why = f"logged as {ev.type}, but a referee's whistle no other entry claims fits it (a mistyped entry?): {why}"
+    if basis == "crowd" and ev.type not in CROWD_TYPES:
+        why = f"logged as {ev.type}, but a goal's roar no goal entry claims fits it (a mistyped goal?): {why}"
     return Proposal(
         event_id=ev.id, type=ev.type, t_logged=ev.t, n=int(round(c.t * rate)), confidence=c.confidence,
         basis=basis, anchor=chosen.anchor, alternatives=alternatives, why=why,
@@ -218,14 +269,24 @@ def _proposal(ev: LoggedEvent, h: Hypotheses, c: Choice, cmap: ClockMap, rate: i
     )
 
 
+def _alternatives(h: Hypotheses, c: Choice, cmap: ClockMap, rate: int) -> tuple[Candidate, ...]:
+    """The five best options by expected loss, each anchor once: where two readings of the entry stand on
+    one anchor (a shot, or the goal it may have been), their probabilities add up."""
+    same: dict[tuple[str, int] | None, list[int]] = {}
+    for i in c.order:
+        same.setdefault(None if i < 0 else (h.anchors[i].kind, h.anchors[i].start), []).append(i)
+    return tuple(replace(_candidate(h, group[0], cmap, c.clock_t - h.predicted, rate),
+                         score=float(h.probs[group].sum())) for group in list(same.values())[:5])
+
+
 def _candidate(h: Hypotheses, i: int, cmap: ClockMap, margin: float, rate: int) -> Candidate:
     if i < 0:
         return Candidate(int(round((h.predicted + margin) * rate)), "clock", float(h.probs[-1]), None,
                          f"clock map ({cmap.offset_s:+.2f} s, {cmap.drift_ppm:+.0f} ppm), typical lateness, "
                          f"{margin:+.2f} s safety margin")
-    anchor = h.index.anchors[h.picks[i]]
+    anchor = h.anchors[i]
     basis = "whistle" if anchor.kind == "whistle" else "crowd"
-    sound = (f"; sounds {h.index.weights[h.picks[i]]:.2g}x as likely the referee's as a stray whistle"
+    sound = (f"; sounds {h.weights[i]:.2g}x as likely the referee's as a stray whistle"
              if basis == "whistle" else "")
     return Candidate(int(round(h.times[i] * rate)), basis, float(h.probs[i]), anchor,
                      f"{basis} {h.predicted - h.times[i]:+.2f} s from the clock prediction{sound}")
