@@ -25,6 +25,13 @@ class SyntheticMatch:
     typed_at: dict[str, float]  # event id -> media time the logger typed it (for causal replays)
 
 
+
+def surge(onset: float, length: float, confidence: float, rise: float, gain_lu: float,
+          rate: int = ANALYSIS_RATE) -> Anchor:
+    """A crowd-surge anchor at ``onset`` seconds, ``length`` long, peaking ``rise`` seconds in."""
+    return Anchor("crowd_surge", int(onset * rate), int((onset + length) * rate), confidence,
+                  peak=int((onset + rise) * rate), gain_lu=gain_lu)
+
 def make_match(seed: int, minutes: float = 90.0, jump_at: float | None = None, jump_s: float = 0.0,
                spurious_whistles: int = 10, missed_whistle_p: float = 0.02, busy: float = 1.0,
                rate: int = ANALYSIS_RATE) -> SyntheticMatch:
@@ -69,18 +76,16 @@ def make_match(seed: int, minutes: float = 90.0, jump_at: float | None = None, j
                 whistle(t + 1.2 * k, 0.7 if k < 2 else 1.5)
         elif etype == "goal":
             onset = t + rng.uniform(0.3, 1.0)
-            surges.append(Anchor("crowd_surge", int(onset * rate), int((onset + 8) * rate), 0.9, peak=int((onset + 2) * rate),
-                                 gain_lu=9.0))
+            surges.append(surge(onset, 8, 0.9, 2, 9.0, rate))
         elif etype == "shot" and rng.random() < 0.5:
             onset = t + rng.uniform(0.3, 1.0)
-            surges.append(Anchor("crowd_surge", int(onset * rate), int((onset + 3) * rate), 0.6, peak=int((onset + 1) * rate),
-                                 gain_lu=5.0))
+            surges.append(surge(onset, 3, 0.6, 1, 5.0, rate))
     for _ in range(spurious_whistles):
         t = rng.uniform(0, dur)
         whistles.append(Anchor("whistle", int(t * rate), int((t + 0.4) * rate), float(rng.uniform(0.3, 0.8)), (3300.0,)))
     for _ in range(2):
         t = rng.uniform(0, dur)
-        surges.append(Anchor("crowd_surge", int(t * rate), int((t + 4) * rate), 0.5, peak=int((t + 1) * rate), gain_lu=4.0))
+        surges.append(surge(t, 4, 0.5, 1, 4.0, rate))
     anchors = sorted(whistles + surges, key=lambda a: a.start)
 
     offset = float(rng.uniform(-8, 8))

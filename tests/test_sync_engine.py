@@ -13,7 +13,7 @@ from core.sync.referee import features, learn_referee
 from core.sync.roles import WHISTLE_TYPES
 from core.sync.settings import SyncSettings
 from core.sync.solver import solve
-from tests.sync_synthetic import make_match
+from tests.sync_synthetic import make_match, surge
 
 
 def _errors(match, proposals):
@@ -204,10 +204,8 @@ def test_goal_and_its_shot_share_the_roar_and_neither_is_early():
     rng = np.random.default_rng(4)
     anchors, events = _foul_log(rng)
     goal_t, roar_t = 3200.0, 3200.6
-    anchors.append(Anchor("crowd_surge", int(roar_t * RATE), int((roar_t + 9) * RATE), 0.9,
-                          peak=int((roar_t + 2) * RATE), gain_lu=10.0))
-    anchors.append(Anchor("crowd_surge", int((goal_t - 6) * RATE), int((goal_t - 3) * RATE), 0.5,
-                          peak=int((goal_t - 5) * RATE), gain_lu=4.0))  # the crowd rising with the attack
+    anchors.append(surge(roar_t, 9, 0.9, 2, 10.0))
+    anchors.append(surge(goal_t - 6, 3, 0.5, 1, 4.0))  # the crowd rising with the attack
     events += [LoggedEvent("shot", "shot", goal_t - 0.6 + 2.3), LoggedEvent("goal", "goal", goal_t + 2.6)]
     props = {p.event_id: p for p in sync_events(anchors, events, RATE)}
     goal, shot = props["goal"], props["shot"]
@@ -220,11 +218,9 @@ def test_goal_logged_early_stands_on_its_roar_not_on_a_small_surge_nearer_the_lo
     rng = np.random.default_rng(6)
     anchors, events = _foul_log(rng)
     goal_t, roar_t = 3200.0, 3200.5
-    anchors.append(Anchor("crowd_surge", int(roar_t * RATE), int((roar_t + 6) * RATE), 0.9,
-                          peak=int((roar_t + 2) * RATE), gain_lu=15.0))
+    anchors.append(surge(roar_t, 6, 0.9, 2, 15.0))
     near_log = goal_t + 4.0  # a chant rising where the clock alone would put the goal
-    anchors.append(Anchor("crowd_surge", int(near_log * RATE), int((near_log + 1) * RATE), 0.2,
-                          peak=int((near_log + 0.5) * RATE), gain_lu=12.0))
+    anchors.append(surge(near_log, 1, 0.2, 0.5, 12.0))
     events.append(LoggedEvent("goal", "goal", goal_t + 2.5 + 4.0))  # typed 4 s later than this logger's habit
     goal = {p.event_id: p for p in sync_events(anchors, events, RATE)}["goal"]
     assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE)
@@ -298,8 +294,7 @@ def test_a_goal_stands_on_a_short_roar_the_detector_is_less_sure_of():
     rng = np.random.default_rng(10)
     anchors, events = _foul_log(rng)
     goal_t, roar_t = 3200.0, 3200.5
-    anchors.append(Anchor("crowd_surge", int(roar_t * RATE), int((roar_t + 1.6) * RATE), 0.45,
-                          peak=int((roar_t + 1.0) * RATE), gain_lu=14.0))  # cut short: confidence under 0.5
+    anchors.append(surge(roar_t, 1.6, 0.45, 1.0, 14.0))  # cut short: confidence under 0.5
     events.append(LoggedEvent("goal", "goal", goal_t + 2.5 - 1.2))  # typed a little early
     goal = {p.event_id: p for p in sync_events(anchors, events, RATE)}["goal"]
     assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE)
@@ -339,8 +334,7 @@ def _goals_log(rng, goals):
     anchors, events = _foul_log(rng)
     for k, (goal_t, logged_as) in enumerate(goals):
         roar_t, kickoff_t = goal_t + 0.5, goal_t + 60.0
-        anchors += [Anchor("crowd_surge", int(roar_t * RATE), int((roar_t + 9) * RATE), 0.85,
-                           peak=int((roar_t + 2) * RATE), gain_lu=14.0),
+        anchors += [surge(roar_t, 9, 0.85, 2, 14.0),
                     Anchor("whistle", int(kickoff_t * RATE), int((kickoff_t + 0.6) * RATE), 0.9)]
         events += [LoggedEvent(f"g{k}", logged_as, goal_t + 2.5), LoggedEvent(f"k{k}", "kickoff", kickoff_t + 2.5)]
     return anchors, events
@@ -365,10 +359,8 @@ def test_entries_by_a_claimed_roar_a_horn_or_an_ooh_stay_on_the_clock():
     goal_t, horn_t, ooh_t = 1200.0, 1185.0, 2400.6
     anchors, events = _goals_log(rng, [(goal_t, "goal")])
     # a horn the crowd detector is unsure of, in the minute before the goal's kickoff
-    anchors += [Anchor("crowd_surge", int(horn_t * RATE), int((horn_t + 3) * RATE), 0.5,
-                       peak=int((horn_t + 1) * RATE), gain_lu=10.0),
-                Anchor("crowd_surge", int(ooh_t * RATE), int((ooh_t + 1) * RATE), 0.25,
-                       peak=int((ooh_t + 0.5) * RATE), gain_lu=6.0)]
+    anchors += [surge(horn_t, 3, 0.5, 1, 10.0),
+                surge(ooh_t, 1, 0.25, 0.5, 6.0)]
     events += [LoggedEvent("throw", "throw_in", horn_t + 2.5),
                LoggedEvent("corner", "corner", goal_t + 2.5),  # a corner typed as the goal's roar rises
                LoggedEvent("kick", "goal_kick", ooh_t - 0.5 + 2.5)]
@@ -383,8 +375,7 @@ def test_a_goal_typed_late_stands_on_the_roar_its_kickoff_follows_not_on_a_horn_
     goal_t = 2000.0
     anchors, events = _goals_log(rng, [(1200.0, "goal"), (goal_t, "goal")])
     horn_t = goal_t + 3.5  # a horn blown over the celebration, where the clock alone puts the goal
-    anchors.append(Anchor("crowd_surge", int(horn_t * RATE), int((horn_t + 3) * RATE), 0.55,
-                          peak=int((horn_t + 1) * RATE), gain_lu=10.0))
+    anchors.append(surge(horn_t, 3, 0.55, 1, 10.0))
     events = [LoggedEvent("g1", "goal", goal_t + 2.5 + 3.0) if e.id == "g1" else e for e in events]  # 3 s late
     p = {p.event_id: p for p in sync_events(anchors, events, RATE)}["g1"]
     assert p.basis == "crowd" and p.anchor.start == int((goal_t + 0.5) * RATE)
