@@ -214,6 +214,15 @@ def test_goal_and_its_shot_share_the_roar_and_neither_is_early():
     assert shot.n / RATE - (goal_t - 0.6) >= -0.5
 
 
+def _assert_on_roar(proposals, eid: str, roar_t: float, goal_t: float):
+    """The proposal for ``eid`` stands on the roar starting at ``roar_t``, neither early nor over 1 s late;
+    returns it."""
+    goal = {p.event_id: p for p in proposals}[eid]
+    assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE), goal.why
+    assert -0.5 <= goal.n / RATE - goal_t <= 1.0
+    return goal
+
+
 def test_goal_logged_early_stands_on_its_roar_not_on_a_small_surge_nearer_the_log():
     rng = np.random.default_rng(6)
     anchors, events = _foul_log(rng)
@@ -222,9 +231,7 @@ def test_goal_logged_early_stands_on_its_roar_not_on_a_small_surge_nearer_the_lo
     near_log = goal_t + 4.0  # a chant rising where the clock alone would put the goal
     anchors.append(surge(near_log, 1, 0.2, 0.5, 12.0))
     events.append(LoggedEvent("goal", "goal", goal_t + 2.5 + 4.0))  # typed 4 s later than this logger's habit
-    goal = {p.event_id: p for p in sync_events(anchors, events, RATE)}["goal"]
-    assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE)
-    assert -0.5 <= goal.n / RATE - goal_t <= 1.0
+    _assert_on_roar(sync_events(anchors, events, RATE), "goal", roar_t, goal_t)
 
 
 def test_free_kick_and_card_are_never_placed_before_their_foul_whistle():
@@ -296,9 +303,7 @@ def test_a_goal_stands_on_a_short_roar_the_detector_is_less_sure_of():
     goal_t, roar_t = 3200.0, 3200.5
     anchors.append(surge(roar_t, 1.6, 0.45, 1.0, 14.0))  # cut short: confidence under 0.5
     events.append(LoggedEvent("goal", "goal", goal_t + 2.5 - 1.2))  # typed a little early
-    goal = {p.event_id: p for p in sync_events(anchors, events, RATE)}["goal"]
-    assert goal.basis == "crowd" and goal.anchor.start == int(roar_t * RATE)
-    assert -0.5 <= goal.n / RATE - goal_t <= 1.0
+    _assert_on_roar(sync_events(anchors, events, RATE), "goal", roar_t, goal_t)
 
 
 def test_an_entry_of_an_unanchored_type_on_an_unclaimed_referee_whistle_is_placed_on_it():
@@ -345,9 +350,7 @@ def test_a_goal_logged_as_another_type_stands_on_the_roar_no_goal_entry_claims(l
     rng = np.random.default_rng(13)
     goal_t = 2000.0
     anchors, events = _goals_log(rng, [(1200.0, "goal"), (goal_t, logged_as)])
-    p = {p.event_id: p for p in sync_events(anchors, events, RATE)}["g1"]
-    assert p.basis == "crowd" and p.anchor.start == int((goal_t + 0.5) * RATE)
-    assert -0.5 <= p.n / RATE - goal_t <= 1.0
+    p = _assert_on_roar(sync_events(anchors, events, RATE), "g1", goal_t + 0.5, goal_t)
     listed = [c.anchor.start for c in p.alternatives if c.anchor is not None]
     assert len(set(listed)) == len(listed)  # the roar is listed once, however many readings stand on it
     if logged_as != "shot":
@@ -377,6 +380,4 @@ def test_a_goal_typed_late_stands_on_the_roar_its_kickoff_follows_not_on_a_horn_
     horn_t = goal_t + 3.5  # a horn blown over the celebration, where the clock alone puts the goal
     anchors.append(surge(horn_t, 3, 0.55, 1, 10.0))
     events = [LoggedEvent("g1", "goal", goal_t + 2.5 + 3.0) if e.id == "g1" else e for e in events]  # 3 s late
-    p = {p.event_id: p for p in sync_events(anchors, events, RATE)}["g1"]
-    assert p.basis == "crowd" and p.anchor.start == int((goal_t + 0.5) * RATE)
-    assert -0.5 <= p.n / RATE - goal_t <= 1.0
+    p = _assert_on_roar(sync_events(anchors, events, RATE), "g1", goal_t + 0.5, goal_t)
