@@ -3,9 +3,10 @@
 The baseline is a slow median tracker of momentary loudness: it moves at most ``BASELINE_SLEW_LU``
 per reading, so it follows a crowd that grows louder over a match (a few LU over many minutes) but
 barely moves during a roar. A surge opens when loudness is ``OPEN_LU`` over the baseline, its onset is
-refined back to where the rise began, and it is reported as soon as its peak is established, so the
-live console hears of a goal's roar seconds after it starts. Confidence separates roars (long, big,
-smooth) from the short or wiggly surges of oohs, horns, whistle blasts, speech and drums.
+refined back to where the rise began (the foot of its climb, as the bed near a roar often sits under the
+baseline), and it is reported as soon as its peak is established, so the live console hears of a goal's
+roar seconds after it starts. Confidence separates roars (long, big, smooth) from the short or wiggly
+surges of oohs, horns, whistle blasts, speech and drums.
 """
 from __future__ import annotations
 
@@ -28,7 +29,12 @@ RISE_START_SPREADS = 0.5
 """Walking back from the crossing, the rise begins after the last reading at most this many typical
 deviations of the bed (its spread) over the baseline..."""
 RISE_START_RANGE_LU = (0.2, 1.5)
-"""...but never closer to the baseline than the first nor further than the second."""
+"""...but never closer to the baseline than the first nor further than the second. From there the sound
+stands clear of the bed: its duration and confidence count from there."""
+FOOT_LU = 0.3
+"""The anchor's start walks on down the climb to its foot (the quietest reading before it) and begins after
+the last reading at most this much louder than the foot: the bed around a roar often sits under the
+baseline, so a roar swelling in over a second clears it late, while its foot marks where it came in."""
 SPREAD_READINGS = 100
 """The bed's spread is a running mean of |gain| over about this many readings, paused during surges."""
 MIN_RISE_LU = 2.0
@@ -62,9 +68,11 @@ END_GAP_S = 2.0
 
 @dataclass(slots=True)
 class _Candidate:
-    """A surge being watched; positions are reading ends ``n`` (samples), levels are LUFS."""
+    """A surge being watched; positions are reading ends ``n`` (samples), levels are LUFS. ``onset`` is where
+    the sound stood clear of the bed, ``start`` (no later) where it came in."""
 
     onset: int
+    start: int
     baseline: float
     peak_n: int
     peak_lufs: float
@@ -87,9 +95,10 @@ class _Candidate:
 class CrowdSurgeDetector:
     """Turns 100 ms loudness readings into ``crowd_surge`` anchors, causally and deterministically.
 
-    An anchor's ``start`` is where the rise began, ``peak`` the centre of the loudest momentary window so
-    far, ``end`` where loudness fell back under the hold level, or the moment of reporting for a surge
-    still going on then (a roar is reported while it lasts); ``gain_lu`` is peak over baseline.
+    An anchor's ``start`` is where the rise began (after the foot of its climb), ``peak`` the centre of the
+    loudest momentary window so far, ``end`` where loudness fell back under the hold level, or the moment of
+    reporting for a surge still going on then (a roar is reported while it lasts); ``gain_lu`` is peak over
+    baseline.
     Readings quieter than -70 LUFS (silence, dropouts) neither move the baseline nor count as loud.
     """
 
@@ -189,10 +198,20 @@ class CrowdSurgeDetector:
         floor = history[i - 1][1] if i > 0 else history[0][1]
         if level - floor < MIN_RISE_LU:
             return None
-        return _Candidate(onset=history[i][0] - self.step, baseline=self._baseline, peak_n=n, peak_lufs=level,
-                          held_until=n, min_gain=max(MIN_GAIN_LU, MIN_GAIN_SPREADS * self._spread),
-                          last_lufs=level, levels=[level],
+        return _Candidate(onset=history[i][0] - self.step, start=self._foot(history, i), baseline=self._baseline,
+                          peak_n=n, peak_lufs=level, held_until=n,
+                          min_gain=max(MIN_GAIN_LU, MIN_GAIN_SPREADS * self._spread), last_lufs=level, levels=[level],
                           last_step=level - history[-2][1] if len(history) > 1 else 0.0)
+
+    def _foot(self, history: list[tuple[int, float, float]], i: int) -> int:
+        """Where the climb through ``history[i]`` came in: after the last reading near its foot."""
+        j = i
+        while j > 0 and history[j - 1][1] < history[j][1]:
+            j -= 1
+        foot = history[j][1]
+        while j < i and history[j + 1][1] <= foot + FOOT_LU:
+            j += 1
+        return history[j][0] if j < i else history[i][0] - self.step
 
     def _close(self, n: int) -> Anchor | None:
         """The surge (if any) is over by sample ``n``: report it unless already done or too small."""
@@ -218,6 +237,6 @@ class CrowdSurgeDetector:
 
     def _anchor(self, cand: _Candidate, end: int) -> Anchor:
         # The loudest momentary window ends at peak_n; report its centre.
-        return Anchor(kind="crowd_surge", start=cand.onset, end=end, confidence=round(self._confidence(cand), 4),
+        return Anchor(kind="crowd_surge", start=cand.start, end=end, confidence=round(self._confidence(cand), 4),
                       peak=max(cand.onset, cand.peak_n - 2 * self.step),
                       gain_lu=round(cand.peak_lufs - cand.baseline, 2))
