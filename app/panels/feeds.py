@@ -5,10 +5,9 @@ from __future__ import annotations
 import queue
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.views.cells import read_only_table, set_row
+from app.views.cells import set_row
+from app.views.table_panel import TablePanel
 from app.panels.feed_alignment import SEARCH_S, FeedAlignmentWorker
 from core.align import AlignmentReading
 
@@ -18,16 +17,14 @@ CURVE_COLOURS = ("#3d9df3", "#f2c14e", "#3ecf8e", "#b48cff", "#ff6b6b")
 WARNING_COLOUR = "#ff6b6b"
 
 
-class FeedsPanel(QWidget):
+class FeedsPanel(TablePanel):
     """One table row per feed, then offset (ms) and drift (ppm) over feed time, one curve per feed."""
 
     def __init__(self, worker: FeedAlignmentWorker) -> None:
-        super().__init__()
+        super().__init__(COLUMNS, len(worker.feeds))
         self.worker = worker
         self.history: dict[str, list[AlignmentReading]] = {name: [] for name in worker.feeds}
         self.warnings: dict[str, str] = {}
-        self.summary = QLabel()
-        self.table = read_only_table(COLUMNS, len(self.history))
         self.table.setMaximumHeight(30 + 24 * max(1, len(self.history)))
         plots = pg.GraphicsLayoutWidget()
         self.offset_plot = plots.addPlot(row=0, col=0)
@@ -41,15 +38,8 @@ class FeedsPanel(QWidget):
             pen = pg.mkPen(CURVE_COLOURS[i % len(CURVE_COLOURS)], width=2)
             self.curves[name] = (self.offset_plot.plot(pen=pen, symbol="o", symbolSize=4, name=name),
                                  self.drift_plot.plot(pen=pen, symbol="o", symbolSize=4))
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table)
-        layout.addWidget(plots, 1)
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start(REFRESH_MS)
-        self.refresh()
+        self.layout().addWidget(plots, 1)
+        self.start_refreshing(REFRESH_MS)
 
     def latest(self, name: str) -> AlignmentReading | None:
         """The feed's newest reading."""

@@ -2,10 +2,10 @@
 read-only."""
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QPushButton
 
-from app.views.cells import read_only_table, set_row
+from app.views.cells import set_row
+from app.views.table_panel import TablePanel
 from app.panels.serve_status import StatusFollower
 from app.views.session_view import SessionView
 
@@ -15,28 +15,19 @@ STATE_COLOURS = {"scheduled": "#7d8a96", "starting": "#f2c14e", "live": "#3ecf8e
                  "failed": "#ff6b6b"}
 
 
-class SessionsPanel(QWidget):
+class SessionsPanel(TablePanel):
     """One row per session of the serve run; double-click or Attach opens the selected one."""
 
     def __init__(self, follower: StatusFollower) -> None:
-        super().__init__()
+        super().__init__(COLUMNS)
         self.follower = follower
         self.views: dict[str, SessionView] = {}
-        self.summary = QLabel()
-        self.table = read_only_table(COLUMNS)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.cellDoubleClicked.connect(lambda row, _col: self.attach(self.names()[row]))
         attach = QPushButton("Attach (read-only)")
         attach.clicked.connect(self._attach_selected)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table)
-        layout.addWidget(attach)
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start(REFRESH_MS)
-        self.refresh()
+        self.layout().addWidget(attach)
+        self.start_refreshing(REFRESH_MS)
 
     def names(self) -> list[str]:
         """The sessions in the order listed."""

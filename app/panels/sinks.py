@@ -1,10 +1,8 @@
 """The sinks panel: each sink's state, delivered sequence, backlog and last error, refreshed at 2 Hz."""
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
-
-from app.views.cells import read_only_table, set_row
+from app.views.cells import set_row
+from app.views.table_panel import TablePanel
 from app.panels.publishing import ConsolePublishing
 
 REFRESH_MS = 500
@@ -12,22 +10,13 @@ COLUMNS = ("sink", "state", "delivered", "backlog", "last error")
 STATE_COLOURS = {"ok": "#3ecf8e", "retrying": "#f2c14e", "starting": "#7d8a96", "stopped": "#ff6b6b"}
 
 
-class SinksPanel(QWidget):
+class SinksPanel(TablePanel):
     """One row per sink; a line above says how many drafts wait for the outbox."""
 
     def __init__(self, publishing: ConsolePublishing) -> None:
-        super().__init__()
+        super().__init__(COLUMNS)
         self.publishing = publishing
-        self.summary = QLabel()
-        self.table = read_only_table(COLUMNS)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table)
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start(REFRESH_MS)
-        self.refresh()
+        self.start_refreshing(REFRESH_MS)
 
     def rows(self) -> list[tuple[str, str, str, str, str]]:
         """What the table shows, one tuple of cell texts per sink."""

@@ -7,10 +7,8 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
-
-from app.views.cells import read_only_table, set_row
+from app.views.cells import set_row
+from app.views.table_panel import TablePanel
 from core.errors import InputError
 from core.publish.message import Publication
 from core.publish.sink_nats import NatsSpecError, NatsTarget, follow_stream
@@ -134,22 +132,13 @@ def row_cells(row: FollowedRevision) -> tuple[str, ...]:
             p.operator or "", str(row.stream_seq), f"{row.lag_s:.2f}")
 
 
-class FollowPanel(QWidget):
+class FollowPanel(TablePanel):
     """The followed match: one row per event id, updated in place when a newer revision arrives."""
 
     def __init__(self, follower: StreamFollower) -> None:
-        super().__init__()
+        super().__init__(COLUMNS)
         self.follower = follower
-        self.summary = QLabel()
-        self.table = read_only_table(COLUMNS)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table)
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start(REFRESH_MS)
-        self.refresh()
+        self.start_refreshing(REFRESH_MS)
 
     def rows(self) -> list[tuple[str, ...]]:
         """The cell texts shown, top to bottom."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView
 
-from app.views.cells import read_only_table, set_row
+from app.views.cells import set_row
+from app.views.table_panel import TablePanel
 from core.errors import InputError
 from core.session.export import session_records
 
@@ -33,24 +33,16 @@ def event_states(path: Path) -> tuple[list[tuple[str, ...]], int]:
             for eid, v in rows.items()], pubs
 
 
-class SessionView(QWidget):
+class SessionView(TablePanel):
     """A separate, read-only window on one session file."""
 
     def __init__(self, name: str, path: Path) -> None:
-        super().__init__()
+        super().__init__(COLUMNS)
         self.path = path
         self.setWindowTitle(f"MatchSync — {name} (read-only)")
         self.resize(900, 500)
-        self.summary = QLabel()
-        self.table = read_only_table(COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table)
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start(REFRESH_MS)
-        self.refresh()
+        self.start_refreshing(REFRESH_MS)
 
     def refresh(self) -> None:
         """Re-read the session file."""
