@@ -11,12 +11,8 @@ from core.sync.clock_map import ClockMap
 
 def logged_samples(clock_map: ClockMap | None, t: np.ndarray, arrived: np.ndarray, rate: int) -> np.ndarray:
     """``EventBook.logged_n`` for many events at once: the later of its arrival and its logged time on the
-    media clock through the clock map (``ClockMap.media_time``, evaluated for an array)."""
-    if clock_map is None:
-        media = t
-    else:
-        segment = np.searchsorted(np.asarray(clock_map.breaks, dtype=np.float64), t, side="right")
-        media = np.asarray(clock_map.offsets, dtype=np.float64)[segment] + t * (1.0 + clock_map.drift_ppm * 1e-6)
+    media clock through the clock map."""
+    media = t if clock_map is None else clock_map.media_times(t)
     return np.maximum(arrived, np.rint(media * rate))
 
 

@@ -40,13 +40,14 @@ class ClockMap:
         """The offset of the latest segment (what the status bar shows)."""
         return self.offsets[-1]
 
-    def segment(self, t_logged: float) -> int:
-        """Index of the segment a logged time falls in."""
-        return int(np.searchsorted(np.asarray(self.breaks), t_logged, side="right"))
-
     def media_time(self, t_logged: float) -> float:
         """Media seconds of the action of a typical anchored event logged at ``t_logged``."""
-        return self.offsets[self.segment(t_logged)] + t_logged * (1.0 + self.drift_ppm * 1e-6)
+        return float(self.media_times(t_logged))
+
+    def media_times(self, t_logged: np.ndarray | float) -> np.ndarray:
+        """``media_time`` for an array of logged times at once."""
+        segment = np.searchsorted(np.asarray(self.breaks, dtype=np.float64), t_logged, side="right")
+        return np.asarray(self.offsets, dtype=np.float64)[segment] + t_logged * (1.0 + self.drift_ppm * 1e-6)
 
     @staticmethod
     def prior(settings: SyncSettings) -> ClockMap:
