@@ -36,6 +36,9 @@ CAUSED_TYPES = CARD_TYPES | {"free_kick"}
 
 FOUL_TYPES = frozenset({"foul", "penalty_awarded"})
 
+RESTART_CAUSES = FOUL_TYPES | {"offside"}
+"""What a free kick restarts play after (a card's cause is one of FOUL_TYPES)."""
+
 DUPLICATE_WINDOW_S = 8.0
 """Two entries of one type this close on the logger's clock may be one action logged twice."""
 
@@ -140,14 +143,11 @@ class Causes:
     free kick finds its cause by bisection instead of a scan of every event."""
 
     def __init__(self, events: Sequence[LoggedEvent], proposals: dict[str, Proposal]) -> None:
-        whistled = sorted(((e.t, k, e) for k, e in enumerate(events)
-                           if e.type in FOUL_TYPES | {"offside"} and e.id in proposals
-                           and proposals[e.id].basis == "whistle"), key=lambda x: (x[0], x[1]))
+        whistled = sorted((e for e in events if e.type in RESTART_CAUSES and e.id in proposals
+                           and proposals[e.id].basis == "whistle"), key=lambda e: e.t)  # stable: ties keep log order
         self.proposals = proposals
-        self._fouls = [e for _, _, e in whistled if e.type in FOUL_TYPES]
-        self._either = [e for _, _, e in whistled]
-        self._foul_t = [e.t for e in self._fouls]
-        self._either_t = [e.t for e in self._either]
+        self._fouls = [e for e in whistled if e.type in FOUL_TYPES]
+        self._either = whistled
 
     def floor(self, ev: LoggedEvent, rate: int, settings: SyncSettings) -> tuple[int, LoggedEvent, Anchor] | None:
         """The earliest sample a card or free kick may be at: its foul's (or offside's) whistle plus the
@@ -156,10 +156,10 @@ class Causes:
         if ev.type not in CAUSED_TYPES:
             return None
         card = ev.type in CARD_TYPES
-        causes, times = (self._fouls, self._foul_t) if card else (self._either, self._either_t)
+        causes = self._fouls if card else self._either
         delay = settings.card_min_delay_s if card else settings.restart_min_delay_s
-        k = bisect_right(times, ev.t) - 1
-        if k < 0 or times[k] < ev.t - CAUSE_WINDOW_S:
+        k = bisect_right(causes, ev.t, key=lambda e: e.t) - 1
+        if k < 0 or causes[k].t < ev.t - CAUSE_WINDOW_S:
             return None
         whistle = self.proposals[causes[k].id].anchor
         return whistle.start + int(delay * rate), causes[k], whistle
