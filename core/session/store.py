@@ -87,12 +87,6 @@ class SessionStore:
         self._lazy.close()
         self._db.close()
 
-    def batch(self) -> contextlib.AbstractContextManager[None]:
-        """Event and decision writes inside commit together, once, when the block ends (rolled back if
-        it raises): many events arriving at once cost one fsync, not one each."""
-        return _transaction(self._db)
-
-
     # --- meta and progress -------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         """A stored setting of this session (source, operator, position...)."""
@@ -118,8 +112,9 @@ class SessionStore:
         return cur.rowcount == 1
 
     def put_events(self, events: list[LoggedEvent], arrived_n: int) -> None:
-        """Store new events and corrections of stored ones (same id) in one transaction."""
-        with self.batch():
+        """Store new events and corrections of stored ones (same id) in one transaction: many events
+        arriving at once cost one fsync, not one each."""
+        with _transaction(self._db):
             for event in events:
                 if not self.add_event(event, arrived_n):
                     self.revise_event(event)
