@@ -33,7 +33,6 @@ from core.sync.proposal import Proposal
 
 PAINT_INTERVAL_MS = 28
 TABLE_REFRESH_S = 0.25
-DEADLINE_CHECK_S = 0.5
 REFRESH_SPACING = 8.0
 """Between two ticks' event refreshes, at least this many times the last one's duration: with thousands of
 events arriving, the table and lane follow at a rate that leaves the GUI thread free."""
@@ -92,7 +91,6 @@ class ConsoleWindow(QMainWindow):
         """Whether the selection may have to move to a pending event (after new proposals or a decision)."""
         self._last_table = 0.0
         self._events_due = 0.0
-        self._deadline_check_n = 0
         self._logged_n: dict[tuple[str, float], int] = {}
         self._logged_map = None
         self._last_status = 0.0
@@ -302,11 +300,10 @@ class ConsoleWindow(QMainWindow):
             self._record(self.book.auto(eid, "confidence"))
 
     def run_deadline_policy(self) -> None:
-        """Accept as `auto` every proposal that waited past the deadline, and alert the operator (checked
-        every DEADLINE_CHECK_S of media time: the check reads every event)."""
-        if self.settings.deadline_s is None or self.head_n < self._deadline_check_n:
+        """Accept as `auto` every proposal that waited past the deadline, and alert the operator (the book
+        reads only the events whose deadline has come)."""
+        if self.settings.deadline_s is None:
             return
-        self._deadline_check_n = self.head_n + int(DEADLINE_CHECK_S * self.rate)
         for eid in self.book.due_for_deadline(self.head_n, int(self.settings.deadline_s * self.rate)):
             d = self.book.auto(eid, "deadline")
             if d is not None:
