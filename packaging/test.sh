@@ -8,7 +8,7 @@ passed=0 failed=0 bad_files=()
 for file in tests/test_*.py; do
   out=$(.venv/bin/python -m pytest -q -p no:cacheprovider "$@" "$file" 2>&1)
   code=$?
-  summary=$(printf '%s\n' "$out" | tail -n 1)
+  summary=$(printf '%s\n' "$out" | grep -E '[0-9]+ (passed|failed|errors?|xfailed|skipped|deselected)' | tail -n 1)
   printf '%-45s %s\n' "$file" "$summary"
   p=0 f=0
   for n in $(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '^[0-9]+'); do p=$((p + n)); done
