@@ -127,7 +127,7 @@ def _measure_stages(path: str) -> dict:
 
     pipeline = DetectorPipeline()
     spent = dict.fromkeys(("decode + resample (core/ingest)", "STFT (core/dsp/stft.py)",
-                           "loudness (core/dsp/loudness.py)", "whistle (core/detect/whistle*.py)",
+                           "loudness from the frames (core/dsp/loudness.py)", "whistle (core/detect/whistle*.py)",
                            "crowd (core/detect/crowd.py)"), 0.0)
     clocks = list(spent)
     with open_media(path, rate=pipeline.rate, block_samples=BATCH_BLOCK_SAMPLES) as media:
@@ -140,7 +140,7 @@ def _measure_stages(path: str) -> dict:
                 break
             frames = pipeline.stft.feed(block)
             t2 = time.process_time()
-            readings = pipeline.meter.feed(block)
+            readings = pipeline.meter.feed(frames)
             t3 = time.process_time()
             pipeline.whistle.process(frames)
             t4 = time.process_time()

@@ -10,7 +10,7 @@ import pytest
 import scipy.signal
 
 from core.detect.crowd import MAX_WAIT_S, CrowdSurgeDetector
-from core.dsp.loudness import LoudnessMeter
+from core.dsp.loudness import SampleLoudnessMeter
 from core.ingest.media import open_media
 from core.model import Anchor, AudioBlock
 
@@ -73,13 +73,13 @@ def mix(bed: np.ndarray, clip: np.ndarray, times: list[float]) -> np.ndarray:
 
 def detect_blocks(blocks: Iterator[AudioBlock]) -> list[tuple[Anchor, int]]:
     """Every anchor with the sample index of the audio heard when it was reported."""
-    meter, detector = LoudnessMeter(RATE), CrowdSurgeDetector(RATE)
+    meter, detector = SampleLoudnessMeter(RATE), CrowdSurgeDetector(RATE)
     found: list[tuple[Anchor, int]] = []
     end = 0
     for block in blocks:
         found += [(a, block.end) for a in detector.process(meter.feed(block))]
         end = block.end
-    return found + [(a, end) for a in detector.flush()]
+    return found + [(a, end) for a in detector.process(meter.flush()) + detector.flush()]
 
 
 def detect(samples: np.ndarray, block: int = RATE) -> list[tuple[Anchor, int]]:
@@ -177,7 +177,8 @@ def test_anchors_do_not_depend_on_block_sizes(shared_data):
     assert len(whole) == 1
     assert [a for a, _ in detect(signal, block=37)] == whole
     assert [a for a, _ in detect(signal, block=RATE)] == whole
-    readings = LoudnessMeter(RATE).feed(AudioBlock(0, signal.astype(np.float32)))
+    meter = SampleLoudnessMeter(RATE)
+    readings = meter.feed(AudioBlock(0, signal.astype(np.float32))) + meter.flush()
     one_by_one = CrowdSurgeDetector(RATE)
     singly = [a for r in readings for a in one_by_one.process([r])] + one_by_one.flush()
     assert singly == whole
@@ -217,7 +218,7 @@ def rising_crowd(level_db: np.ndarray, cheer: np.ndarray | None = None,
 
 def test_slow_six_lu_rise_over_forty_minutes_is_not_a_surge():
     levels = rising_levels(40, 6.0)
-    meter, detector = LoudnessMeter(RATE), CrowdSurgeDetector(RATE)
+    meter, detector = SampleLoudnessMeter(RATE), CrowdSurgeDetector(RATE)
     anchors, first, last = [], [], []
     for block in rising_crowd(levels):
         readings = meter.feed(block)

@@ -24,7 +24,7 @@ from app.training.sound import SoundOut
 from app.training.video_pane import VideoPane
 from app.views.timeline import Timeline
 from core import ANALYSIS_RATE
-from core.dsp.loudness import LoudnessMeter
+from core.dsp.loudness import SampleLoudnessMeter
 from core.dsp.stft import StreamingSTFT
 from core.live.worker import DISPLAY_HOP
 from core.model import Anchor, AudioBlock, LoggedEvent
@@ -166,7 +166,7 @@ class TrainingWindow(QMainWindow):
         timeline = Timeline(ANALYSIS_RATE, 20.0, FFT_SIZE, (s.db_floor, s.db_ceiling))
         timeline.lane.getAxis("left").setTicks([[(0.75, "my log"), (0.25, "")]])
         self._stft = StreamingSTFT(FFT_SIZE, DISPLAY_HOP)
-        self._meter = LoudnessMeter(ANALYSIS_RATE)
+        self._meter = SampleLoudnessMeter(ANALYSIS_RATE)
         self._origin_n = self._fed_n = self._shown_anchor = 0
         return timeline
 

@@ -38,23 +38,26 @@ class DetectorPipeline:
     def __init__(self, rate: int = ANALYSIS_RATE) -> None:
         self.rate = rate
         self.stft = StreamingSTFT()
-        self.meter = LoudnessMeter(rate)
+        self.meter = LoudnessMeter(rate, self.stft.size, self.stft.hop)
         self.whistle = WhistleDetector(rate, self.stft.size, self.stft.hop)
         self.crowd = CrowdSurgeDetector(rate)
 
     def feed(self, block: AudioBlock) -> PipelineOutput:
         """Process one block of analysis-rate samples."""
         frames = self.stft.feed(block)
-        readings = self.meter.feed(block)
+        readings = self.meter.feed(frames)
         out = PipelineOutput(frames=frames, loudness=readings)
         self._sort(self.whistle.process(frames), out)
         out.anchors.extend(self.crowd.process(readings))
         return out
 
     def flush(self) -> PipelineOutput:
-        """Close every open candidate at the end of the stream."""
-        out = PipelineOutput()
+        """Close every open candidate at the end of the stream (the loudness of its last steps is read from
+        the STFT's padded final frames; the whistle detector judges only frames of real audio)."""
+        end = self.stft.end
+        out = PipelineOutput(loudness=self.meter.flush(self.stft.flush(), end))
         self._sort(self.whistle.flush(), out)
+        out.anchors.extend(self.crowd.process(out.loudness))
         out.anchors.extend(self.crowd.flush())
         return out
 

@@ -30,13 +30,31 @@ class StreamingSTFT:
         self._pending = np.zeros(0, dtype=np.float32)
         self._next_frame = 0
         self._expected = 0
+        self._flushed = False
+
+    @property
+    def end(self) -> int:
+        """Samples fed so far: the index just past the last one."""
+        return self._expected
 
     def feed(self, block: AudioBlock) -> SpectrumFrames:
         """Add samples (they must continue where the last block ended); return the frames completed."""
-        if block.start != self._expected:
-            raise ValueError(f"block starts at {block.start}, expected {self._expected}")
+        if block.start != self._expected or self._flushed:
+            raise ValueError(f"block starts at {block.start}, expected {self._expected}"
+                             + (" (the stream was flushed)" if self._flushed else ""))
         self._expected = block.end
-        samples = np.asarray(block.samples, dtype=np.float32)
+        return self._frames(np.asarray(block.samples, dtype=np.float32))
+
+    def flush(self) -> SpectrumFrames:
+        """At the end of the stream: the frames, zero-padded past its end, whose middle ``hop`` samples (the
+        share ``core.dsp.loudness`` gives each frame) start before the end. Nothing may be fed after this."""
+        lead = (self.size - self.hop) // 2
+        frames = max(0, -(-(self._expected - lead) // self.hop) - self._next_frame)
+        padding = frames * self.hop + self.size - self.hop - len(self._pending) if frames else 0
+        self._flushed = True
+        return self._frames(np.zeros(max(padding, 0), np.float32))
+
+    def _frames(self, samples: np.ndarray) -> SpectrumFrames:
         pending = np.concatenate((self._pending, samples)) if len(self._pending) else samples
         first = self._next_frame
         count = 0 if len(pending) < self.size else (len(pending) - self.size) // self.hop + 1
