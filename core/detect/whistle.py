@@ -36,10 +36,11 @@ from core.detect.whistle_features import LOCAL_HALF_WIDTH, BinLayout, FrameFeatu
 from core.detect.whistle_spectrum import below_db, blast_spectrum, over_floor, partial_count, tracked_spread
 from core.model import Anchor, Rejection, SpectrumFrames
 
-CHUNK_FRAMES = 256
-"""Frames processed per vectorised step (bounds memory for huge batches)."""
-HISTORY_FRAMES = 1024
-"""Frames of band history kept for onset measurements (> CHUNK_FRAMES + BACKGROUND_FRAMES[0] + ONSET_AFTER)."""
+CHUNK_FRAMES = 512
+"""Frames processed per vectorised step (bounds memory for huge batches; a batch run's block is 512 frames)."""
+HISTORY_FRAMES = 2048
+"""Frames of band history kept for onset and line-fill measurements: every frame of a candidate and of its
+background is still there when it closes (> MAX_FRAMES + CHUNK_FRAMES + BACKGROUND_FRAMES[0])."""
 
 TONAL_PROMINENCE_DB = 12.0
 TONAL_CONCENTRATION = 0.40
