@@ -36,9 +36,9 @@ from core.detect.whistle_features import LOCAL_HALF_WIDTH, BinLayout, FrameFeatu
 from core.detect.whistle_spectrum import below_db, blast_spectrum, over_floor, partial_count, tracked_spread
 from core.model import Anchor, Rejection, SpectrumFrames
 
-CHUNK_FRAMES = 512
-"""Frames processed per vectorised step (bounds memory for huge batches; a batch run's block is 512 frames)."""
-HISTORY_FRAMES = 2048
+CHUNK_FRAMES = 1024
+"""Frames processed per vectorised step (bounds memory for huge batches; a batch run's block is 1024 frames)."""
+HISTORY_FRAMES = 4096
 """Frames of band history kept for onset and line-fill measurements: every frame of a candidate and of its
 background is still there when it closes (> MAX_FRAMES + CHUNK_FRAMES + BACKGROUND_FRAMES[0])."""
 

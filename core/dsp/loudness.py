@@ -142,8 +142,7 @@ class LoudnessMeter:
         ends = done * self.step
         momentary = self._window_lufs(sums, MOMENTARY_STEPS, ends, count)
         short_term = self._window_lufs(sums, SHORT_TERM_STEPS, ends, count)
-        return [LoudnessReading(int(n), float(m), float(s))
-                for n, m, s in zip(ends.tolist(), momentary.tolist(), short_term.tolist())]
+        return list(map(LoudnessReading, ends.tolist(), momentary.tolist(), short_term.tolist()))
 
     def _window_lufs(self, sums: np.ndarray, steps: int, ends: np.ndarray, count: int) -> np.ndarray:
         """Loudness of the last ``steps`` step sums (fewer at the very start) for each new step: their energy
