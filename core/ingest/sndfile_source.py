@@ -20,7 +20,7 @@ _WAV_DATA_SHORT = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULT
 class SoundfileSource:
     """Native-rate float32 chunks, shape (channels, n), from a libsndfile container."""
 
-    def __init__(self, path: str, chunk_seconds: float = 1.0) -> None:
+    def __init__(self, path: str, chunk_seconds: float = 2.0) -> None:
         try:
             self._file = sf.SoundFile(path)
         except (sf.LibsndfileError, RuntimeError) as exc:
@@ -33,13 +33,16 @@ class SoundfileSource:
         self.damage: str | None = _wav_truncation(self._file, self.native_rate)
         self._chunk = max(1, int(chunk_seconds * self.native_rate))
         self._pcm16 = self._file.subtype == "PCM_16"  # numpy scales 16-bit PCM three times faster than libsndfile
+        self._pcm16_buffer = np.empty((self._chunk, self.channels), np.int16) if self._pcm16 else None
+        """Read into again and again: every chunk yielded is a fresh float32 array scaled from it."""
 
     def chunks(self) -> Iterator[np.ndarray]:
         """Every sample in order; stops at the first undecodable part and says so in ``damage``."""
         done = 0
         while True:
             try:
-                data = self._file.read(self._chunk, dtype="int16" if self._pcm16 else "float32", always_2d=True)
+                data = (self._file.read(out=self._pcm16_buffer) if self._pcm16
+                        else self._file.read(self._chunk, dtype="float32", always_2d=True))
             except (sf.LibsndfileError, RuntimeError) as exc:
                 stop_s = done / self.native_rate
                 self.damage = f"corrupt or truncated: decoding stops at {stop_s:.2f} s ({_reason(exc)})"
