@@ -7,6 +7,7 @@ The match file (crowd-like shaped noise with a slowly rising level and a referee
 subprocess pinned to one CPU with single-threaded numeric libraries, so its peak memory is its own
 (VmHWM; see _peak_rss_mb). Imports happen before the clock starts. Speeds are judged on CPU time
 (process_time), which other jobs on a shared machine inflate far less than wall time.
+The three measurements take turns, and each figure is the best of --repeat runs.
 Targets (issue 2): pipeline >= 1000x realtime, within 3x of the floor, peak memory < 300 MB.
 """
 from __future__ import annotations
@@ -222,8 +223,11 @@ def main() -> None:
     path = match_file(args.minutes)
     print(f"audio: {path} ({args.minutes} min, 48 kHz; ready in {time.perf_counter() - start:.1f} s)")
     audio_s = args.minutes * 60
-    ingest, pipeline, floor = (min((measure(what, path) for _ in range(args.repeat)), key=lambda m: m["timed"][1])
-                               for what in ("ingest", "pipeline", "floor"))
+    runs: dict[str, list[dict]] = {"ingest": [], "pipeline": [], "floor": []}
+    for _ in range(args.repeat):  # interleaved, so a drift in the machine's speed touches all three alike
+        for what, done in runs.items():
+            done.append(measure(what, path))
+    ingest, pipeline, floor = (min(done, key=lambda m: m["timed"][1]) for done in runs.values())
     print(f"{'best of ' + str(args.repeat):34s} {'wall s':>7s} {'CPU s':>7s} {'x realtime (CPU)':>17s} {'peak MB':>8s}")
     for label, m in (("decode + resample only", ingest), ("whole pipeline (detect_file)", pipeline),
                      ("bare scipy.fft.rfft floor", floor)):

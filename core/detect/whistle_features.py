@@ -74,11 +74,10 @@ def frame_features(power: np.ndarray, layout: BinLayout) -> tuple[np.ndarray, Fr
     s0, s1 = layout.search
     t0, t1 = layout.total
     band = power[:, s0:s1]
-    k_rel = band.argmax(axis=1)
-    peak_all = band[np.arange(len(band)), k_rel]
+    peak_all = np.fmax.reduce(band, axis=1)
     total_all = np.einsum("ij->i", power[:, t0:t1])  # a row's sum never depends on the other rows
     gated = np.flatnonzero(peak_all >= GATE_SHARE * total_all + _TINY)
-    k = k_rel[gated] + s0
+    k = band[gated].argmax(axis=1) + s0
     idx = np.concatenate((k[:, None] + _NEAR, 2 * k[:, None] + _OWN), axis=1)
     np.clip(idx, 0, layout.nyquist_bin, out=idx)
     near = power[gated[:, None], idx]

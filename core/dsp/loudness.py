@@ -118,7 +118,8 @@ class LoudnessMeter:
             raise ValueError(f"frames start at {frames.first}, expected {self._expected}")
         self._expected += len(frames)
         energy = np.einsum("ij,j->i", frames.power, self._weights).astype(np.float64)  # same sums whatever rows
-        energy[~np.isfinite(energy)] = 0.0
+        if not np.isfinite(energy.sum()):  # energies are never negative: the sum is finite when each is
+            energy[~np.isfinite(energy)] = 0.0
         return energy
 
     def _add(self, energy: np.ndarray) -> list[LoudnessReading]:

@@ -55,18 +55,31 @@ class StreamingSTFT:
         return self._frames(np.zeros(max(padding, 0), np.float32))
 
     def _frames(self, samples: np.ndarray) -> SpectrumFrames:
-        pending = np.concatenate((self._pending, samples)) if len(self._pending) else samples
+        """The frames completed by ``samples``. The few frames that begin in the held-back samples are cut
+        from a short joined buffer; the rest straight from ``samples``, which is never copied whole."""
+        held, size, hop = self._pending, self.size, self.hop
+        total = len(held) + len(samples)
+        count = 0 if total < size else (total - size) // hop + 1
+        power = np.empty((count, size // 2 + 1), dtype=np.float32)
+        straddling = min(count, -(-len(held) // hop))
+        if straddling:
+            head = np.concatenate((held, samples[: (straddling - 1) * hop + size - len(held)]))
+            self._transform(sliding_window_view(head, size)[::hop], power[:straddling])
+        if count > straddling:
+            rest = samples[straddling * hop - len(held):]
+            self._transform(sliding_window_view(rest, size)[: (count - straddling) * hop : hop], power[straddling:])
+        next_start = count * hop - len(held)  # where the next frame begins, in ``samples``
+        self._pending = (np.concatenate((held[count * hop:], samples)) if next_start < 0
+                         else samples[next_start:].copy())
         first = self._next_frame
-        count = 0 if len(pending) < self.size else (len(pending) - self.size) // self.hop + 1
-        power = np.empty((count, self.size // 2 + 1), dtype=np.float32)
-        if count:
-            frames = sliding_window_view(pending, self.size)[: count * self.hop : self.hop]
-            for start in range(0, count, FFT_BATCH_FRAMES):
-                batch = frames[start : start + FFT_BATCH_FRAMES]
-                windowed = np.multiply(batch, self.window, out=self._windowed[: len(batch)])
-                parts = scipy.fft.rfft(windowed, axis=1, overwrite_x=True).view(np.float32)  # re, im interleaved
-                np.multiply(parts, parts, out=parts)
-                np.add(parts[:, 0::2], parts[:, 1::2], out=power[start : start + len(batch)])
-        self._pending = pending[count * self.hop :].copy()
         self._next_frame += count
-        return SpectrumFrames(first, self.hop, self.size, power)
+        return SpectrumFrames(first, hop, size, power)
+
+    def _transform(self, frames: np.ndarray, out: np.ndarray) -> None:
+        """Hann-windowed power spectra of ``frames`` (rows) into ``out``, a cache-sized batch at a time."""
+        for start in range(0, len(frames), FFT_BATCH_FRAMES):
+            batch = frames[start : start + FFT_BATCH_FRAMES]
+            windowed = np.multiply(batch, self.window, out=self._windowed[: len(batch)])
+            parts = scipy.fft.rfft(windowed, axis=1, overwrite_x=True).view(np.float32)  # re, im interleaved
+            np.multiply(parts, parts, out=parts)
+            np.add(parts[:, 0::2], parts[:, 1::2], out=out[start : start + len(batch)])
