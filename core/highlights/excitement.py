@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.detect.pipeline import DetectorPipeline, latest_anchors
+from core.detect.pipeline import DetectorPipeline, PipelineOutput, latest_anchors
 from core.dsp.loudness import ABSOLUTE_GATE_LUFS, STEPS_PER_SECOND
 from core.ingest.media import open_media
 from core.model import Anchor
@@ -54,17 +54,21 @@ def measure(path: str, channel: int | None = None) -> Excitement:
     gains: list[float] = []
     anchors: list[Anchor] = []
     samples = 0
+
+    def take(out: PipelineOutput) -> None:
+        """Keep the anchors and score the readings (at most one per call, so the baseline is that reading's)."""
+        anchors.extend(out.anchors)
+        baseline = pipeline.crowd.baseline_lufs
+        for reading in out.loudness:
+            audible = baseline is not None and reading.momentary_lufs > ABSOLUTE_GATE_LUFS
+            ns.append(reading.n)
+            gains.append(max(0.0, reading.momentary_lufs - baseline) if audible else 0.0)
+
     with open_media(path, channel=channel, rate=pipeline.rate, block_samples=step) as media:
         for block in media:
-            out = pipeline.feed(block)  # one reading per block: the baseline read here is that reading's
-            anchors += out.anchors
-            baseline = pipeline.crowd.baseline_lufs
-            for reading in out.loudness:
-                audible = baseline is not None and reading.momentary_lufs > ABSOLUTE_GATE_LUFS
-                ns.append(reading.n)
-                gains.append(max(0.0, reading.momentary_lufs - baseline) if audible else 0.0)
+            take(pipeline.feed(block))  # a step's reading comes with the next block, its frames complete then
             samples = block.end
-    anchors += pipeline.flush().anchors
+    take(pipeline.flush())
     anchors = latest_anchors(anchors)
     surges = tuple(a for a in anchors if a.kind == "crowd_surge")
     whistles = tuple(a for a in anchors if a.kind == "whistle")

@@ -107,10 +107,12 @@ class DspWorker:
         self._consumed = block.end
         self.head_n = self.origin_n + self._consumed
         anchors = tuple(out.anchors) if out else ()
-        if ending:
-            anchors += tuple(self.pipeline.flush().anchors)
-            self.ended = True
         loudness = tuple(out.loudness) if out else ()
+        if ending:
+            tail = self.pipeline.flush()  # the last steps' loudness, the open whistle and surge
+            anchors += tuple(tail.anchors)
+            loudness += tuple(tail.loudness)
+            self.ended = True
         if self.origin_n:
             anchors = tuple(self._on_media_clock(a) for a in anchors)
             loudness = tuple(replace(r, n=r.n + self.origin_n) for r in loudness)
