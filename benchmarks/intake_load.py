@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
 import gc
 import json
 import math
@@ -48,6 +49,8 @@ from core.publish.service import Publishing, parse_sink  # noqa: E402
 
 TOKEN = "bench-token"
 PROBE_S = 0.005
+STALL_DUMP_S = 1.0
+"""With --console, every thread's stack is printed when the GUI thread has not come back for this long."""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -250,6 +253,7 @@ def console(args: argparse.Namespace, workdir: Path) -> int:
     qInstallMessageHandler(lambda _kind, _where, text: None if "propagateSizeHints" in text  # offscreen noise
                            else print(text, file=sys.stderr))
     out_path = workdir / "clients.json"
+    stall_dumps = (workdir / "stalls.txt").open("w+")
     run: dict = {"stalls": [], "child": None, "gc": [], "gc_start": 0.0}
 
     def collecting(phase: str, _info: dict) -> None:
@@ -284,7 +288,9 @@ def console(args: argparse.Namespace, workdir: Path) -> int:
 
     def finished() -> None:
         if run["child"].poll() is None:
+            faulthandler.dump_traceback_later(STALL_DUMP_S, file=stall_dumps)  # re-armed every 100 ms
             return
+        faulthandler.cancel_dump_traceback_later()
         waiter.stop()
         prober.stop()
         wall = time.monotonic() - run["wall0"]
@@ -335,6 +341,10 @@ def console(args: argparse.Namespace, workdir: Path) -> int:
           f"(all its threads), its sync engine process {100 * run['engine']:.0f} %")
     responsive = (result["ack_ms"][1] <= RESPONSIVE["ack_p99_ms"]
                   and 1000 * max(stalls) <= RESPONSIVE["longest_stall_ms"] and run["fps"] >= RESPONSIVE["min_fps"])
+    stall_dumps.seek(0)
+    if dumped := stall_dumps.read():
+        print(f"the GUI thread stalled over {STALL_DUMP_S:g} s; every thread's stack then:\n{dumped}")
+    stall_dumps.close()
     print(f"responsive (ack p99 <= {RESPONSIVE['ack_p99_ms']:.0f} ms, longest GUI stall <= "
           f"{RESPONSIVE['longest_stall_ms']:.0f} ms, >= {RESPONSIVE['min_fps']:.0f} frames/s): "
           f"{'yes' if responsive else 'NO'}")
