@@ -55,8 +55,7 @@ class DetectorPipeline:
     def flush(self) -> PipelineOutput:
         """Close every open candidate at the end of the stream (the loudness of its last steps is read from
         the STFT's padded final frames; the whistle detector judges only frames of real audio)."""
-        end = self.stft.end
-        out = PipelineOutput(loudness=self.meter.flush(self.stft.flush(), end))
+        out = PipelineOutput(loudness=self.meter.flush(self.stft))
         self._sort(self.whistle.flush(), out)
         out.anchors.extend(self.crowd.process(out.loudness))
         out.anchors.extend(self.crowd.flush())

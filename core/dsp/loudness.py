@@ -101,10 +101,13 @@ class LoudnessMeter:
         """Add power frames (continuing where the last ended); return one reading per completed 100 ms."""
         return self._add(self._energies(frames))
 
-    def flush(self, frames: SpectrumFrames, end: int) -> list[LoudnessReading]:
-        """The readings of the steps completed by the stream's ``end`` (sample index), from the STFT's final
-        ``frames`` padded with zeros past it (``StreamingSTFT.flush``). Each of those frames is scaled up by the
-        share of its window's energy that lies on real samples, as if the sound went on as it was."""
+    def flush(self, stft: StreamingSTFT) -> list[LoudnessReading]:
+        """At the end of the stream: the readings of its last steps, from the final frames of ``stft`` (the STFT
+        that fed this meter), padded with zeros past the end (``StreamingSTFT.flush``). Each of those frames is
+        scaled up by the share of its window's energy that lies on real samples, as if the sound went on as it
+        was."""
+        end = stft.end
+        frames = stft.flush()
         real = np.clip(end - (frames.first + np.arange(len(frames))) * self.hop, 0, len(self._window_share) - 1)
         share = self._window_share[real]
         energy = self._energies(frames) / np.where(share > 0, share, 1.0)
@@ -167,8 +170,7 @@ class SampleLoudnessMeter:
 
     def flush(self) -> list[LoudnessReading]:
         """At the end of the stream: the readings of its last steps."""
-        end = self.stft.end
-        return self.meter.flush(self.stft.flush(), end)
+        return self.meter.flush(self.stft)
 
 
 def _k_weights(rate: int, size: int, hop: int) -> np.ndarray:
