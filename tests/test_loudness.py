@@ -170,8 +170,8 @@ def test_frames_must_continue_the_stream_and_fit_the_meter():
     meter.feed(frames)
     with pytest.raises(ValueError):
         meter.feed(frames)  # the same frames again
-    with pytest.raises(ValueError):
-        LoudnessMeter(RATE, 512, 256).feed(StreamingSTFT(512, 256).feed(AudioBlock(0, np.zeros(RATE, np.float32))))
+    with pytest.raises(ValueError):  # frames of another geometry
+        meter.feed(StreamingSTFT(256, 64).feed(AudioBlock(0, np.zeros(RATE, np.float32))))
     with pytest.raises(ValueError):
         LoudnessMeter(11_025, stft.size, stft.hop)
     with pytest.raises(ValueError):
