@@ -33,7 +33,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from core.detect.whistle_features import LOCAL_HALF_WIDTH, BinLayout, FrameFeatures, frame_features
-from core.detect.whistle_spectrum import below_db, blast_spectrum, over_floor, partial_count, tracked_spread
+from core.detect.whistle_spectrum import (below_db, blast_spectrum, median, over_floor, partial_count,
+                                          tracked_spread)
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 1024
@@ -319,15 +320,17 @@ class WhistleDetector:
         wide, narrow = band_db(WIDE_HALF_WIDTH), band_db(NARROW_HALF_WIDTH)
         rel = idx - cand.start
         background = rel < -BACKGROUND_FRAMES[1]
-        if cand.rise_db is None and background.any():
-            cand.rise_db = float(wide[rel >= 0].max() - np.median(wide[background]))
-            cand.narrow_rise_db = float(narrow[rel >= 0].max() - np.median(narrow[background]))
+        seen = background.any()
+        background_db, narrow_background_db = ((median(wide[background]), median(narrow[background])) if seen
+                                               else (None, None))
+        if cand.rise_db is None and seen:
+            cand.rise_db = float(wide[rel >= 0].max() - background_db)
+            cand.narrow_rise_db = float(narrow[rel >= 0].max() - narrow_background_db)
         if cand.rise_db is not None and cand.rise_db < ONSET_NARROW_BELOW_RISE_DB:
-            wide = narrow
+            wide, background_db = narrow, narrow_background_db
         after = np.flatnonzero(rel >= 0)
         top = int(after[np.argmax(wide[after])])
         usable = (idx >= cand.floor) & (rel >= -ONSET_LOOKBACK)
-        background_db = float(np.median(wide[background])) if background.any() else None
 
         def onset(over_background_db: float) -> float:
             threshold = wide[top] + 10 * np.log10(ONSET_FRACTION)
@@ -372,7 +375,7 @@ class WhistleDetector:
         if cand.narrow_rise_db - cand.rise_db < OVER_FLOOR_MIN_LINE_RISE_DB:
             return f"its onset is broadband (line rise {cand.narrow_rise_db:.1f} dB, band {cand.rise_db:.1f} dB)"
         third = max(len(freq) // 3, 1)
-        glide = float(np.median(freq[-third:]) - np.median(freq[:third]))
+        glide = median(freq[-third:]) - median(freq[:third])
         if abs(glide) > OVER_FLOOR_MAX_GLIDE_HZ:
             return f"its pitch glides ({glide:+.0f} Hz)"
         if f0 < OVER_FLOOR_MIN_HZ:
