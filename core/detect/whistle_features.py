@@ -12,11 +12,11 @@ TOTAL_HZ = (1000.0, 7800.0)
 HISTORY_HZ = (1450.0, 4850.0)
 """Bins of this band are kept as history for onset and rise measurements (search band +- 12 bins)."""
 PEAK_HALF_WIDTH = 6
+"""Bins either side of a peak counted as its own energy (pea warble spreads a whistle over ~200 Hz)."""
 LOCAL_HALF_WIDTH = 32
 """Bins either side of a peak (~1 kHz) for its local concentration."""
 GATE_SHARE = 1 / 16
 """A frame may be tonal only if its peak bin holds this share of the 1-7.8 kHz energy (noise: ~1/44)."""
-"""Bins either side of a peak counted as its own energy (pea warble spreads a whistle over ~200 Hz)."""
 
 
 @dataclass(frozen=True, slots=True)
