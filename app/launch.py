@@ -212,7 +212,9 @@ def bound_gc_pauses() -> None:
     """Freeze what survives each full pass of the cyclic garbage collector (``gc.freeze``), so the next
     full pass reads only the objects made since: its pause stays short however many events the session
     holds (a pass over a flood's tens of thousands of events held every thread for 150 ms). Cycles among
-    frozen objects are never collected; the console's long-lived data (events, rows, proposals) has none."""
+    frozen objects are never collected; the console's long-lived data (events, rows, proposals) has none. A full
+    pass runs first, so the garbage already there (imports leave some cycles) is collected, not frozen."""
+    gc.collect()
     gc.freeze()
     gc.callbacks.append(_freeze_after_full_pass)
 
