@@ -3,11 +3,13 @@ store folder per node. For tests, benchmarks and a one-host match day; productio
 sink at the broadcaster's own cluster."""
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import socket
 import subprocess
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +21,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _knows_leader(log: str) -> bool:
-    """True once a node's log says it elected or learned the JetStream meta leader."""
-    return "new metadata leader" in log or "Self is new JetStream cluster metadata leader" in log
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct ports nothing listens on right now."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
 
 
 @dataclass
@@ -31,6 +38,7 @@ class Node:
     name: str
     port: int
     route_port: int
+    monitor_port: int
     store: Path
     process: subprocess.Popen | None = None
     log: Path = field(default=Path())
@@ -39,6 +47,19 @@ class Node:
     def url(self) -> str:
         """The client URL."""
         return f"nats://127.0.0.1:{self.port}"
+
+    def meta_leader(self) -> str:
+        """The JetStream meta leader this node knows, from its monitoring endpoint ('' if none yet)."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor_port}/jsz", timeout=2.0) as reply:
+                return json.load(reply).get("meta_cluster", {}).get("leader", "")
+        except (OSError, ValueError):  # not listening yet, or a reply cut short
+            return ""
+
+    def log_tail(self, lines: int = 8) -> str:
+        """The last lines of the node's log."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
 
 
 class NatsCluster:
@@ -50,7 +71,8 @@ class NatsCluster:
             raise FileNotFoundError("nats-server is not installed (Debian package nats-server)")
         self.folder = Path(folder)
         self.name = name
-        self.nodes = [Node(f"n{i}", free_port(), free_port(), self.folder / f"n{i}") for i in range(size)]
+        ports = _free_ports(3 * size)
+        self.nodes = [Node(f"n{i}", *ports[3 * i:3 * i + 3], self.folder / f"n{i}") for i in range(size)]
         for node in self.nodes:
             node.log = self.folder / f"{node.name}.log"
 
@@ -69,7 +91,7 @@ class NatsCluster:
         node.store.mkdir(parents=True, exist_ok=True)
         routes = ",".join(f"nats-route://127.0.0.1:{n.route_port}" for n in self.nodes if n is not node)
         node.process = subprocess.Popen(
-            [self.binary, "-a", "127.0.0.1", "-p", str(node.port), "-n", node.name, "-js",
+            [self.binary, "-a", "127.0.0.1", "-p", str(node.port), "-m", str(node.monitor_port), "-n", node.name, "-js",
              "-sd", str(node.store), "--cluster_name", self.name,
              "--cluster", f"nats://127.0.0.1:{node.route_port}", "--routes", routes],
             stdout=subprocess.DEVNULL, stderr=node.log.open("ab"))
@@ -82,14 +104,20 @@ class NatsCluster:
 
     def wait_ready(self, timeout_s: float) -> None:
         """Wait until every running node knows the cluster's JetStream meta leader (so streams with a
-        replica on each node can be placed)."""
+        replica on each node can be placed), as its monitoring endpoint says: a node that joins after the
+        election may never log the leader. A node that exits meanwhile fails at once, with its log."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             running = [n for n in self.nodes if n.process is not None]
-            if all(n.log.exists() and _knows_leader(n.log.read_text(errors="replace")) for n in running):
+            for node in running:
+                if node.process.poll() is not None:
+                    raise RuntimeError(f"nats node {node.name} exited ({node.process.returncode}):\n"
+                                       f"{node.log_tail()}")
+            if all(node.meta_leader() for node in running):
                 return
             time.sleep(0.1)
-        raise TimeoutError(f"nats cluster not ready after {timeout_s} s (logs in {self.folder})")
+        tails = "\n".join(f"{n.name}: leader {n.meta_leader()!r}\n{n.log_tail()}" for n in self.nodes)
+        raise TimeoutError(f"nats cluster not ready after {timeout_s} s (logs in {self.folder}):\n{tails}")
 
     def kill(self, node: Node) -> None:
         """kill -9 one node."""
