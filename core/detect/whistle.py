@@ -433,7 +433,7 @@ class WhistleDetector:
         core = np.flatnonzero(level >= level.max() - CORE_DB)[:CORE_FRAMES]
         freq = np.asarray(cand.freq)
         core_spectra = np.asarray([cand.spectra[i] for i in core])
-        mean, f_track = core_spectra.mean(axis=0), statistics.median(freq[core].tolist())
+        mean, f_track = core_spectra.mean(axis=0), median(freq[core])
         spectrum = blast_spectrum(mean, f_track, self.layout)
         f0 = spectrum.freq_hz
         conc, local, spread = spectrum.concentration, spectrum.local_concentration, spectrum.spread_concentration
@@ -464,7 +464,7 @@ class WhistleDetector:
             return reject(f"voice-like comb of partials ({partials:.1f} near the peak)")
         if cand.rise_db is None and conc < MIN_CONCENTRATION_UNSEEN_ONSET:
             return reject(f"onset not seen (stream start) and concentration {conc:.2f} too low")
-        warble = statistics.median(np.abs(np.diff(freq)).tolist())
+        warble = median(np.abs(np.diff(freq)))
         if warble < MIN_WARBLE_HZ:
             return reject(f"steady tone without warble ({warble:.1f} Hz)")
         freqs = [round(f0, 1)]
