@@ -55,5 +55,17 @@ def test_onset_error_of_found_whistles(scores, ratio):
 
 
 @pytest.mark.parametrize("ratio", [6.0, 0.0, -6.0, -9.0, -12.0])
+def test_found_whistles_are_never_far_early(scores, ratio):
+    """An anchor early by more than a few frames would show an event before it happens."""
+    assert min(scores[ratio].errors_ms) >= -50.0
+
+
+def test_a_whistle_gliding_up_to_its_pitch_in_a_loud_crowd_is_found_where_its_line_begins(scores):
+    """Its first frames are the crowd band's tonal peak only once it reaches its pitch (~120 ms late); its line is
+    traced back to where it begins (``WhistleDetector._line_onset``)."""
+    assert not [name for name in scores[-6.0].missed if "10_metres" in name]
+
+
+@pytest.mark.parametrize("ratio", [6.0, 0.0, -6.0, -9.0, -12.0])
 def test_no_false_detections_in_the_crowd(scores, ratio):
     assert scores[ratio].false == []

@@ -51,6 +51,14 @@ LINE_FILL_FRAMES = 256
 LINE_HALF_WIDTH = 8
 LINE_OVER_MEDIAN_DB = 12.0
 """A candidate too sparse in tonal frames is still judged if its line is there often enough (``_line_fill``)."""
+LINE_OVER_MEDIAN = 10 ** (LINE_OVER_MEDIAN_DB / 10)
+TRACE_HALF_WIDTH = 2
+TRACE_GAP_FRAMES = 3
+TRACE_SHARE = 1 / 4
+"""A line is traced back from a candidate's first tonal frame through frames where it stands LINE_OVER_MEDIAN_DB
+over its neighbourhood at TRACE_SHARE or more of its level in the first tonal frames (a crowd's line near the
+whistle's pitch is fainter than the whistle, or was there long before it), moving at most TRACE_HALF_WIDTH bins a
+frame, across at most TRACE_GAP_FRAMES others."""
 GAP_FRAMES = 6
 MAX_JUMP_HZ = 450.0
 """A tonal frame joins the open candidate if it comes within GAP_FRAMES and MAX_JUMP_HZ of its last one."""
@@ -397,13 +405,42 @@ class WhistleDetector:
         return float(np.mean(line >= floor * 10 ** (LINE_OVER_MEDIAN_DB / 10)))
 
     def _latest_onset(self, cand: _Candidate) -> float:
-        """The latest a candidate's onset may be: its first tonal frame's, if that frame (the median of the first
-        three) already exceeds ONSET_FRACTION of the early peak, so its level had risen through that share by then
-        (in a loud crowd the band energy rises ONSET_OVER_BACKGROUND_DB over the background only later); else
-        no bound (its first tonal frames may be a faint line before the blast)."""
+        """The latest a candidate's onset may be: where its line begins (``_line_onset``), if its first tonal frame
+        (the median of the first three) already exceeds ONSET_FRACTION of the early peak, so its level had risen
+        through that share by then (in a loud crowd the band energy rises ONSET_OVER_BACKGROUND_DB over the
+        background only later); else no bound (its first tonal frames may be a faint line before the blast)."""
         early = cand.level[:bisect.bisect_right(cand.frames, cand.start + ONSET_AFTER)]
         if statistics.median(early[:3]) < max(early) + 10 * np.log10(ONSET_FRACTION):
             return np.inf
+        return self._line_onset(cand)
+
+    def _line_onset(self, cand: _Candidate) -> float:
+        """Where the candidate's line begins, traced back from its first tonal frame: through frames whose strongest
+        bin within +-TRACE_HALF_WIDTH bins of the line's pitch in the next frame stands LINE_OVER_MEDIAN_DB over the
+        median of the kept bins within +-1 kHz, across at most TRACE_GAP_FRAMES failing frames (a whistle gliding up
+        to its pitch in a crowd shows its line before its frames are tonal). In the first frame of the line, the
+        onset sits where a step leaves the share of the window's energy that the line there holds of its level in
+        the first tonal frames. A line that does not end within ONSET_LOOKBACK frames was there before the blast
+        (a crowd's or a machine's): then the first tonal frame's middle."""
+        h0 = self.layout.history[0]
+
+        def line(frame: int, k: int) -> tuple[int, float, float]:
+            row = self._history[frame % HISTORY_FRAMES]
+            lo = max(k - TRACE_HALF_WIDTH, 0)
+            k = lo + int(np.argmax(row[lo:k + TRACE_HALF_WIDTH + 1]))
+            return k, float(row[k]), median(row[max(k - LOCAL_HALF_WIDTH, 0):k + LOCAL_HALF_WIDTH + 1])
+
+        full = max(max(peak - floor for peak, floor in (line(f, int(round(hz / self.layout.hz_per_bin)) - h0)[1:]
+                                                        for f, hz in zip(cand.frames[:3], cand.freq))), 1e-20)
+        k = int(round(cand.freq[0] / self.layout.hz_per_bin)) - h0
+        first, gap, share = cand.start, 0, 0.5
+        limit = max(cand.floor, cand.start - ONSET_LOOKBACK, self._next - HISTORY_FRAMES)
+        for frame in range(cand.start - 1, limit - 1, -1):
+            k, peak, floor = line(frame, k)
+            if peak >= floor * LINE_OVER_MEDIAN and peak - floor >= TRACE_SHARE * full:
+                first, gap, share = frame, 0, min((peak - floor) / full, 0.5)
+            elif (gap := gap + 1) > TRACE_GAP_FRAMES:
+                return first * self.hop + self._step_offset(share)
         return cand.start * self.hop + self._step_offset(0.5)
 
     def _judge(self, cand: _Candidate) -> Anchor | Rejection | None:
