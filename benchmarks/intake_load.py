@@ -46,6 +46,7 @@ from core.intake.server import IntakeConfig, IntakeItem, IntakeServer  # noqa: E
 from core.model import EVENT_TYPES  # noqa: E402
 from core.publish.message import provisional  # noqa: E402
 from core.publish.service import Publishing, parse_sink  # noqa: E402
+from core.serve.ports import free_port  # noqa: E402
 
 TOKEN = "bench-token"
 PROBE_S = 0.005
@@ -219,12 +220,6 @@ def engine_cpu_seconds() -> float:
             if int(fields[1]) == os.getpid() and b"spawn_main" in (stat.parent / "cmdline").read_bytes():
                 total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 RESPONSIVE = {"ack_p99_ms": 250.0, "longest_stall_ms": 250.0, "min_fps": 25.0}

@@ -34,16 +34,11 @@ from websockets.exceptions import ConnectionClosed  # noqa: E402
 
 from core.publish.message import STATUSES, Draft  # noqa: E402
 from core.publish.service import Publishing, parse_sink  # noqa: E402
+from core.serve.ports import free_port  # noqa: E402
 
 TOKEN = "faults-token"
 MOSQUITTO = "/usr/sbin/mosquitto"
 IDS = 50
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- the publisher process ----

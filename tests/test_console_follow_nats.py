@@ -20,7 +20,8 @@ from app.panels.stream_follow import StreamFollower, parse_follow_url, row_cells
 from app.theme import apply_theme
 from core.publish.message import Draft, Publication
 from core.publish.sink_nats import NatsSink, NatsTarget
-from core.serve.nats_cluster import NatsCluster, free_port
+from core.serve.nats_cluster import NatsCluster
+from core.serve.ports import free_port
 from core.serve.sinks import ServePublishing
 
 needs_nats = pytest.mark.skipif(shutil.which("nats-server") is None, reason="nats-server not installed")

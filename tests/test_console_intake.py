@@ -12,15 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from core.serve.ports import free_port
 from tests.console_media import write_excerpt
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def connect(port: int, deadline: float) -> socket.socket:

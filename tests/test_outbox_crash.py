@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import json
 import random
-import socket
 import sqlite3
 import sys
 from pathlib import Path
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+from core.serve.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "crash-token"
@@ -44,12 +45,6 @@ async def main(db, jsonl, port, first, count):
 
 asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def start_publisher(tmp_path: Path, port: int, first: int, count: int):

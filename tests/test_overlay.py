@@ -8,7 +8,6 @@ import base64
 import contextlib
 import json
 import shutil
-import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,17 +20,12 @@ from core.publish.message import Draft
 from core.publish.outbox import Outbox
 from core.publish.publisher import Publisher
 from core.publish.sink_wsfeed import WsFeedServer
+from core.serve.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TOKEN = "overlay-token"
 DELAY_S = 2.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class DevTools:
@@ -45,7 +39,7 @@ class DevTools:
     @classmethod
     @contextlib.asynccontextmanager
     async def open(cls, url: str, profile: Path):
-        port = _free_port()
+        port = free_port()
         proc = await asyncio.create_subprocess_exec(
             CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--no-first-run", "--disable-component-update", "--disable-sync", "--hide-scrollbars",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -12,13 +11,8 @@ import urllib.request
 import pytest
 
 from core.cli import main as cli_main
+from core.serve.ports import free_port
 from tests.test_serve import TOKEN, start_serve, wait_line
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, bytes]:

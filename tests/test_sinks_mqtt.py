@@ -23,16 +23,11 @@ from core.publish.outbox import Outbox
 from core.publish.publisher import Publisher
 from core.publish.runner import SinkRunner
 from core.publish.sink_mqtt import MqttSink
+from core.serve.ports import free_port
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not os.path.exists(MOSQUITTO), reason="mosquitto is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Broker:

@@ -6,29 +6,13 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _free_ports(count: int) -> list[int]:
-    """``count`` distinct ports nothing listens on right now."""
-    ports: list[int] = []
-    while len(ports) < count:
-        port = free_port()
-        if port not in ports:
-            ports.append(port)
-    return ports
+from core.serve.ports import free_ports
 
 
 @dataclass
@@ -71,7 +55,7 @@ class NatsCluster:
             raise FileNotFoundError("nats-server is not installed (Debian package nats-server)")
         self.folder = Path(folder)
         self.name = name
-        ports = _free_ports(3 * size)
+        ports = free_ports(3 * size)
         self.nodes = [Node(f"n{i}", *ports[3 * i:3 * i + 3], self.folder / f"n{i}") for i in range(size)]
         for node in self.nodes:
             node.log = self.folder / f"{node.name}.log"
