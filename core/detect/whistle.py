@@ -33,8 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from core.detect.whistle_features import LOCAL_HALF_WIDTH, BinLayout, FrameFeatures, frame_features
-from core.detect.whistle_spectrum import (below_db, blast_spectrum, median, over_floor, partial_count,
-                                          tracked_spread)
+from core.detect.whistle_spectrum import below_db, blast_spectrum, median, over_floor, partials, tracked_spread
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 1024
@@ -85,6 +84,14 @@ MIN_CONCENTRATION_UNSEEN_ONSET = 0.8
 BAND_EDGE_HZ = (1850.0, 4450.0)
 MAX_PARTIALS = 3.5
 """More partials than this around the peak (median over the loudest frames) is a voice, not a whistle..."""
+MIN_PARTIAL_PERSISTENCE = 0.5
+"""...if one of its partials (2 or more bins from the peak) is there, at the same offset from the peak, in at least
+this share of those frames: a voice's comb holds its harmonics (the simulator's commentary 0.6-1.0, median 0.91;
+the rUNSWift talking clips 0.5 and 0.69), while a crowd's noise adds local maxima anywhere near a whistle's peak
+(a pea whistle with a rattle in a crowd, or a far whistle: 0.28-0.48)..."""
+SYLLABLE_SECONDS = 0.2
+"""...or if it is shorter than this, as a voiced syllable is (with such a comb: commentary 0.08-0.18 s, talking
+0.11 and 0.19 s; whistles 0.23 s and longer)..."""
 RATTLE_SECONDS = 0.25
 RATTLE_CONCENTRATION = 0.8
 """...unless it lasts this long and its peak holds this share of 1-7.8 kHz: a close pea whistle's rattle
@@ -496,9 +503,12 @@ class WhistleDetector:
                 return reject(f"tonal only over the crowd floor, and {doubt}")
             local, spread, tracked = over.local_concentration, over.spread_concentration, over_tracked
             start = min(int(round(cand.onset_over_floor)), self._latest_onset(cand))
-        partials = partial_count(core_spectra, freq[core], self.layout)
-        if partials > MAX_PARTIALS and (seconds < RATTLE_SECONDS or conc < RATTLE_CONCENTRATION):
-            return reject(f"voice-like comb of partials ({partials:.1f} near the peak)")
+        comb = partials(core_spectra, freq[core], self.layout)
+        if (comb.count > MAX_PARTIALS
+                and (comb.persistence >= MIN_PARTIAL_PERSISTENCE or seconds < SYLLABLE_SECONDS)
+                and (seconds < RATTLE_SECONDS or conc < RATTLE_CONCENTRATION)):
+            return reject(f"voice-like comb of partials ({comb.count:.1f} near the peak, one in "
+                          f"{comb.persistence:.0%} of frames)")
         if cand.rise_db is None and conc < MIN_CONCENTRATION_UNSEEN_ONSET:
             return reject(f"onset not seen (stream start) and concentration {conc:.2f} too low")
         warble = median(np.abs(np.diff(freq)))

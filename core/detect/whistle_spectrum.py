@@ -1,6 +1,7 @@
 """Candidate-level spectral checks for the whistle detector: concentration on the mean power spectrum of
 a blast's loudest frames (averaging smooths a crowd's noise while a whistle's line stays), and the
-number of partials near the peak frame by frame (a voice's harmonic comb shows several), and the share of
+number of partials near the peak frame by frame (a voice's harmonic comb shows several, and holds them at the same
+offsets from its peak frame after frame), and the share of
 each frame's +-1 kHz held within +-400 Hz of that frame's own peak (a whistle that jumps between two pitches
 smears the mean spectrum, yet every frame stays concentrated around its current pitch)."""
 from __future__ import annotations
@@ -69,17 +70,31 @@ def blast_spectrum(mean_power: np.ndarray, freq_hz: float, layout: BinLayout) ->
 PARTIAL_HALF_WIDTH = 8
 PARTIAL_DB = -10.0
 """Local maxima within PARTIAL_HALF_WIDTH bins of a frame's peak and at most PARTIAL_DB under it count."""
+PARTIAL_MIN_OFFSET = 2
+"""A partial held at the same offset from the peak (at least this many bins away) is a line, not noise."""
 
 
-def partial_count(spectra: np.ndarray, freqs_hz: np.ndarray, layout: BinLayout) -> float:
-    """Median over frames (rows of ``spectra``) of the partials around each frame's peak at ``freqs_hz``."""
+@dataclass(frozen=True, slots=True)
+class Partials:
+    """The partials around a candidate's peak, frame by frame."""
+
+    count: float        # median over frames of the partials (the peak included)
+    persistence: float  # largest share of frames holding a partial at one and the same offset from the peak
+
+
+def partials(spectra: np.ndarray, freqs_hz: np.ndarray, layout: BinLayout) -> Partials:
+    """The partials around each frame's peak at ``freqs_hz`` (rows of ``spectra``): how many there are (median
+    over frames) and how persistent the most persistent one is. A voice's harmonic comb keeps its partials at
+    the same offsets from its peak frame after frame; a crowd's noise puts local maxima anywhere near it."""
     k = np.round(freqs_hz / layout.hz_per_bin).astype(int)
     idx = np.clip(k[:, None] + np.arange(-PARTIAL_HALF_WIDTH, PARTIAL_HALF_WIDTH + 1), 0, spectra.shape[1] - 1)
     seg = spectra[np.arange(len(k))[:, None], idx]
     mid = seg[:, 1:-1]
     floor = seg.max(axis=1, keepdims=True) * 10 ** (PARTIAL_DB / 10)
     peaks = (mid >= seg[:, :-2]) & (mid > seg[:, 2:]) & (mid >= floor)
-    return median(peaks.sum(axis=1))
+    away = np.abs(np.arange(-PARTIAL_HALF_WIDTH + 1, PARTIAL_HALF_WIDTH)) >= PARTIAL_MIN_OFFSET
+    share = peaks[:, away].mean(axis=0) if len(peaks) else np.zeros(1)
+    return Partials(median(peaks.sum(axis=1)), float(share.max()))
 
 
 def tracked_spread(spectra: np.ndarray, freqs_hz: np.ndarray, layout: BinLayout) -> float:
