@@ -184,6 +184,8 @@ class _Candidate:
     judged_early: bool = False
     early: Anchor | None = None
     """The whistle reported when the candidate reached DECIDE_FRAMES frames (None if not, or doubted then)."""
+    line_onset: float | None = None
+    """Where its line begins (``_line_onset``), once asked."""
 
 
 class WhistleDetector:
@@ -298,6 +300,7 @@ class WhistleDetector:
             getattr(new, name).extend(values[cut:])
             del values[cut:]
         cand.last = cand.frames[-1] if cand.frames else cand.start
+        cand.line_onset = None
         new.early_peak = max(new.level[:-REONSET_FRAMES], default=-np.inf)
         self._cand = cand
         self._close(out)
@@ -419,7 +422,9 @@ class WhistleDetector:
         early = cand.level[:bisect.bisect_right(cand.frames, cand.start + ONSET_AFTER)]
         if statistics.median(early[:3]) < max(early) + 10 * np.log10(ONSET_FRACTION):
             return np.inf
-        return self._line_onset(cand)
+        if cand.line_onset is None:
+            cand.line_onset = self._line_onset(cand)
+        return cand.line_onset
 
     def _line_onset(self, cand: _Candidate) -> float:
         """Where the candidate's line begins, traced back from its first tonal frame: through frames whose strongest
@@ -430,25 +435,31 @@ class WhistleDetector:
         the first tonal frames. A line that does not end within ONSET_LOOKBACK frames was there before the blast
         (a crowd's or a machine's): then the first tonal frame's middle."""
         h0 = self.layout.history[0]
-
-        def line(frame: int, k: int) -> tuple[int, float, float]:
-            row = self._history[frame % HISTORY_FRAMES]
-            lo = max(k - TRACE_HALF_WIDTH, 0)
-            k = lo + int(np.argmax(row[lo:k + TRACE_HALF_WIDTH + 1]))
-            return k, float(row[k]), median(row[max(k - LOCAL_HALF_WIDTH, 0):k + LOCAL_HALF_WIDTH + 1])
-
-        full = max(max(peak - floor for peak, floor in (line(f, int(round(hz / self.layout.hz_per_bin)) - h0)[1:]
-                                                        for f, hz in zip(cand.frames[:3], cand.freq))), 1e-20)
+        full = None  # the line's level in the first tonal frames, over the median: needed once a frame stands out
         k = int(round(cand.freq[0] / self.layout.hz_per_bin)) - h0
         first, gap, share = cand.start, 0, 0.5
         limit = max(cand.floor, cand.start - ONSET_LOOKBACK, self._next - HISTORY_FRAMES)
         for frame in range(cand.start - 1, limit - 1, -1):
-            k, peak, floor = line(frame, k)
-            if peak >= floor * LINE_OVER_MEDIAN and peak - floor >= TRACE_SHARE * full:
-                first, gap, share = frame, 0, min((peak - floor) / full, 0.5)
-            elif (gap := gap + 1) > TRACE_GAP_FRAMES:
+            k, peak, floor = self._line(frame, k)
+            if peak >= floor * LINE_OVER_MEDIAN:
+                if full is None:
+                    full = max(max(p - m for _, p, m in (self._line(f, int(round(hz / self.layout.hz_per_bin)) - h0)
+                                                          for f, hz in zip(cand.frames[:3], cand.freq))), 1e-20)
+                if peak - floor >= TRACE_SHARE * full:
+                    first, gap, share = frame, 0, min((peak - floor) / full, 0.5)
+                    continue
+            gap += 1
+            if gap > TRACE_GAP_FRAMES:
                 return first * self.hop + self._step_offset(share)
         return cand.start * self.hop + self._step_offset(0.5)
+
+    def _line(self, frame: int, k: int) -> tuple[int, float, float]:
+        """In ``frame`` (kept in the history), the strongest bin within +-TRACE_HALF_WIDTH of history column ``k``:
+        its column, its power, and the median power of the kept bins within +-1 kHz of it."""
+        row = self._history[frame % HISTORY_FRAMES]
+        lo = max(k - TRACE_HALF_WIDTH, 0)
+        k = lo + int(row[lo:k + TRACE_HALF_WIDTH + 1].argmax())
+        return k, float(row[k]), median(row[max(k - LOCAL_HALF_WIDTH, 0):k + LOCAL_HALF_WIDTH + 1])
 
     def _judge(self, cand: _Candidate) -> Anchor | Rejection | None:
         if len(cand.frames) < 3:
