@@ -34,6 +34,7 @@ import numpy as np
 
 from core.detect.whistle_features import LOCAL_HALF_WIDTH, BinLayout, FrameFeatures, frame_features
 from core.detect.whistle_spectrum import below_db, blast_spectrum, median, over_floor, partials, tracked_spread
+from core.dsp.stft import hann_energy_head
 from core.model import Anchor, Rejection, SpectrumFrames
 
 CHUNK_FRAMES = 1024
@@ -158,12 +159,6 @@ def _tonal(conc: float, local: float, spread: float, tracked: float,
     return conc >= MIN_CONCENTRATION and (local >= bars[0] or spread >= bars[1] or tracked >= bars[2])
 
 
-def _window_tail(size: int) -> np.ndarray:
-    """Share of a Hann frame's energy from each sample to its end (1 at sample 0, falling to 0)."""
-    w2 = np.hanning(size + 1)[:size] ** 2
-    return np.cumsum(w2[::-1])[::-1] / w2.sum()
-
-
 @dataclass(slots=True)
 class _Candidate:
     start: int
@@ -196,7 +191,8 @@ class WhistleDetector:
         self.size = size
         self.hop = hop
         self.layout = BinLayout.for_geometry(rate, size)
-        self._tail_share = _window_tail(size)
+        self._tail_share = 1.0 - hann_energy_head(size)[:size]
+        """Share of a frame's window energy from each of its samples to its end (1 at sample 0)."""
         self._min_frames = int(np.ceil(MIN_SECONDS * rate / hop))
         self._history = np.zeros((HISTORY_FRAMES, self.layout.history[1] - self.layout.history[0]), np.float32)
         self._next = 0  # absolute index of the next frame expected

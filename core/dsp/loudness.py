@@ -19,7 +19,7 @@ import numpy as np
 import scipy.signal
 from numpy.lib.stride_tricks import as_strided
 
-from core.dsp.stft import StreamingSTFT
+from core.dsp.stft import StreamingSTFT, hann, hann_energy_head
 from core.model import AudioBlock, LoudnessReading, SpectrumFrames
 
 STEPS_PER_SECOND = 10
@@ -89,8 +89,7 @@ class LoudnessMeter:
         """Samples before frame 0's share: frame k stands for samples [k*hop + lead, (k+1)*hop + lead)."""
         self._unit = math.gcd(hop, self.step, self._lead)
         self._weights = _k_weights(rate, size, hop)
-        squares = np.hanning(size + 1)[:size] ** 2
-        self._window_share = np.concatenate(([0.0], np.cumsum(squares) / squares.sum()))
+        self._window_share = hann_energy_head(size)
         """Share of a frame's window energy on its first ``n`` samples, for n = 0 ... size."""
         self._units = np.zeros(self._lead // self._unit)  # energy per unit of samples, not yet in a step
         self._sums = np.zeros(SHORT_TERM_STEPS - 1)
@@ -181,7 +180,7 @@ def _k_weights(rate: int, size: int, hop: int) -> np.ndarray:
     """
     freqs = np.arange(size // 2 + 1) * rate / size
     _, response = scipy.signal.sosfreqz(k_weighting_sos(rate), worN=freqs, fs=rate)
-    window = np.hanning(size + 1)[:size]
+    window = hann(size)
     sides = np.full(len(freqs), 2.0)
     sides[0] = sides[-1] = 1.0
     return (sides * np.abs(response) ** 2 / (size * np.sum(window**2) / hop)).astype(np.float32)

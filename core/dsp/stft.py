@@ -13,6 +13,17 @@ FFT_BATCH_FRAMES = 128
 """Frames transformed per FFT call: a long block is done in batches whose buffers stay in the CPU cache."""
 
 
+def hann(size: int) -> np.ndarray:
+    """The periodic Hann window of ``size`` samples (float64) that every frame is weighted with."""
+    return np.hanning(size + 1)[:size]
+
+
+def hann_energy_head(size: int) -> np.ndarray:
+    """Share of a frame's window energy on its first ``n`` samples, for n = 0 ... size."""
+    squares = hann(size) ** 2
+    return np.concatenate(([0.0], np.cumsum(squares) / squares.sum()))
+
+
 class StreamingSTFT:
     """Hann-windowed power spectra of frames ``k`` covering samples ``[k*hop, k*hop + size)``.
 
@@ -25,7 +36,7 @@ class StreamingSTFT:
             raise ValueError(f"bad STFT geometry: size={size} hop={hop}")
         self.size = size
         self.hop = hop
-        self.window = np.hanning(size + 1)[:size].astype(np.float32)
+        self.window = hann(size).astype(np.float32)
         self._windowed = np.empty((FFT_BATCH_FRAMES, size), dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
         self._next_frame = 0
