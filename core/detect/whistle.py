@@ -408,7 +408,7 @@ class WhistleDetector:
         k = int(round(statistics.median(cand.freq) / self.layout.hz_per_bin)) - self.layout.history[0]
         line = rows[:, max(k - LINE_HALF_WIDTH, 0):k + LINE_HALF_WIDTH + 1].max(axis=1)
         floor = np.median(rows[:, max(k - LOCAL_HALF_WIDTH, 0):k + LOCAL_HALF_WIDTH + 1], axis=1)
-        return float(np.mean(line >= floor * 10 ** (LINE_OVER_MEDIAN_DB / 10)))
+        return float(np.mean(line >= floor * LINE_OVER_MEDIAN))
 
     def _latest_onset(self, cand: _Candidate) -> float:
         """The latest a candidate's onset may be: where its line begins (``_line_onset``), if its first tonal frame
