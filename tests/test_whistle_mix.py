@@ -65,6 +65,13 @@ def test_a_whistle_gliding_up_to_its_pitch_in_a_loud_crowd_is_found_where_its_li
     assert not [name for name in scores[-6.0].missed if "10_metres" in name]
 
 
+@pytest.mark.parametrize("ratio", [0.0, -6.0])
+def test_a_whistle_with_a_rattle_in_a_crowd_is_not_taken_for_a_voice(scores, ratio):
+    """The rattle's skirt and the crowd give it as many maxima near its peak as a voice has, but none holds its
+    offset (``whistle_spectrum.partials``)."""
+    assert not [name for name in scores[ratio].missed if "063617_rapidash" in name]
+
+
 @pytest.mark.parametrize("ratio", [6.0, 0.0, -6.0, -9.0, -12.0])
 def test_no_false_detections_in_the_crowd(scores, ratio):
     assert scores[ratio].false == []

@@ -30,12 +30,3 @@ def test_maxima_that_wander_from_frame_to_frame_are_not():
     comb = partials(*frames(wandering), LAYOUT)
     assert comb.count == 5 and comb.persistence == 1 / 3
 
-
-def test_a_whistle_with_a_rattle_in_a_crowd_is_not_taken_for_a_voice(shared_data):
-    """The rattle's skirt and the crowd give it as many maxima near its peak as a voice has, but none holds."""
-    from tests.whistle_mixing import anchors, detect_whistles, mix, score_mix
-
-    for ratio in (0.0, -6.0):
-        samples, placements = mix(shared_data, ratio)
-        score = score_mix(anchors(detect_whistles(samples)), placements)
-        assert not [name for name in score.missed if "063617_rapidash" in name], ratio
